@@ -1,0 +1,66 @@
+"""``Tables``: the validated source tables of one data set, as Ibis tables on one backend.
+
+Everything downstream (features, labels, the nightly job) takes a ``Tables``. The backend is
+whatever connection the tables live on: DuckDB in-process by default, PySpark on a cluster. That
+is what lets the same feature definitions run on every engine.
+
+Canonical column types (the loader guarantees them): ids and categories are strings, timestamps
+are *naive UTC* timestamps, ``usage.usage_date`` is a date, amounts are float64, counts int64.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+import ibis
+import pandas as pd
+
+from data.contract import TABLE_NAMES
+
+
+@dataclass(frozen=True)
+class Tables(Mapping[str, "ibis.Table"]):
+    """Source tables by contract name. Missing optional tables are simply absent."""
+
+    con: ibis.BaseBackend
+    tables: Mapping[str, ibis.Table]
+    source: str = "<memory>"
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        unknown = set(self.tables) - set(TABLE_NAMES)
+        if unknown:
+            raise ValueError(f"unknown table(s) {sorted(unknown)}; the contract knows {list(TABLE_NAMES)}")
+
+    def __getitem__(self, name: str) -> ibis.Table:
+        return self.tables[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return (n for n in TABLE_NAMES if n in self.tables)
+
+    def __len__(self) -> int:
+        return len(self.tables)
+
+    def to_pandas(self, name: str) -> pd.DataFrame:
+        """Materialise one table as pandas (for the edges: reports, notebooks, small data)."""
+        return self.con.to_pandas(self.tables[name])
+
+    @classmethod
+    def from_frames(
+        cls,
+        frames: Mapping[str, pd.DataFrame],
+        con: ibis.BaseBackend | None = None,
+        source: str = "<memory>",
+    ) -> "Tables":
+        """Put already-typed pandas frames onto a backend (DuckDB in memory by default).
+
+        No validation happens here; use ``data.load.load_tables`` or ``data.validate`` for input
+        that comes from users.
+        """
+        con = con if con is not None else ibis.duckdb.connect()
+        tables = {
+            name: con.create_table(f"src_{name}", frame, overwrite=True)
+            for name, frame in frames.items()
+            if frame is not None
+        }
+        return cls(con=con, tables=tables, source=source)
