@@ -13,7 +13,7 @@ from importlib.metadata import PackageNotFoundError, version
 import typer
 
 from data.errors import UpsellError
-from pipeline.cli import data_cmds, features_cmds, job_cmds, model_cmds, playbook_cmds
+from pipeline.cli import data_cmds, features_cmds, export_cmds, generate_cmds, job_cmds, model_cmds, playbook_cmds
 
 app = typer.Typer(
     name="upsell",
@@ -40,7 +40,7 @@ def _root(
     """Upsell propensity pipeline."""
 
 
-for _module in (data_cmds, features_cmds, model_cmds, playbook_cmds, job_cmds):
+for _module in (data_cmds, generate_cmds, features_cmds, model_cmds, playbook_cmds, export_cmds, job_cmds):
     _module.register(app)
 
 
