@@ -1,0 +1,133 @@
+"""Bring raw columns (CSV text or whatever a parquet writer chose) to the contract's types.
+
+Every value that cannot be read as its contract type becomes a ``Problem`` with example rows,
+instead of a silent NaN or a traceback. Timestamps follow the contract: naive values are UTC;
+values with an offset are converted to UTC; a column that mixes offsets (or naive and offset
+values) is an error, because nobody can tell which clock those rows were written in.
+"""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from data.contract import COLUMNS, ColumnSpec
+from data.problems import MAX_EXAMPLES, Problem
+
+_OFFSET = re.compile(r"(Z|[+-]\d\d:?\d\d)$", re.IGNORECASE)
+_HAS_OFFSET = re.compile(r"(?:Z|[+-]\d\d:?\d\d)$", re.IGNORECASE)
+_TRUE = {"true", "t", "1", "yes", "y"}
+_FALSE = {"false", "f", "0", "no", "n"}
+
+
+def coerce_table(table: str, raw: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
+    """Typed copy of ``raw`` (contract columns first, extras kept after) and the problems found."""
+    out = {}
+    problems: list[Problem] = []
+    for col in COLUMNS[table]:
+        if col.name not in raw.columns:
+            continue
+        values, bad, rule = _coerce_column(col, raw[col.name])
+        out[col.name] = values
+        if bad is not None and bad.any():
+            problems.append(
+                Problem(
+                    table=table,
+                    column=col.name,
+                    rule=rule,
+                    n_rows=int(bad.sum()),
+                    examples=raw.loc[bad].head(MAX_EXAMPLES),
+                )
+            )
+    typed = pd.DataFrame(out, index=raw.index)
+    extras = [c for c in raw.columns if c not in typed.columns]
+    for c in extras:
+        typed[c] = raw[c]
+    return typed, problems
+
+
+def _blank(s: pd.Series) -> pd.Series:
+    if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
+        return s.isna() | (s.astype("str").str.strip() == "")
+    return s.isna()
+
+
+def _coerce_column(col: ColumnSpec, s: pd.Series) -> tuple[pd.Series, pd.Series | None, str]:
+    if col.kind == "str":
+        return _to_str(s), None, "text"
+    if col.kind in ("timestamp", "date"):
+        return _to_timestamp(s, as_date=col.kind == "date")
+    if col.kind == "float":
+        return _to_number(s, integral=False)
+    if col.kind == "int":
+        return _to_number(s, integral=True)
+    if col.kind == "bool":
+        return _to_bool(s)
+    raise AssertionError(col.kind)
+
+
+def _to_str(s: pd.Series) -> pd.Series:
+    if pd.api.types.is_float_dtype(s.dtype):
+        # ids exported as floats (1.0, 2.0) by spreadsheets: keep their integer spelling
+        as_int = s.dropna()
+        if (as_int == np.floor(as_int)).all():
+            s = s.astype("Int64")
+    out = s.astype("str")
+    out[s.isna()] = pd.NA
+    return out.str.strip().replace("", pd.NA) if len(out) else out
+
+
+def _to_timestamp(s: pd.Series, as_date: bool) -> tuple[pd.Series, pd.Series | None, str]:
+    if isinstance(s.dtype, pd.DatetimeTZDtype):
+        out = s.dt.tz_convert("UTC").dt.tz_localize(None)
+        return _unit(out, as_date), None, "timestamp"
+    if pd.api.types.is_datetime64_dtype(s.dtype):
+        return _unit(s, as_date), None, "timestamp"
+    blank = _blank(s)
+    text = s.astype("str").str.strip()
+    text[blank] = pd.NA
+    has_offset = text.str.contains(_HAS_OFFSET, na=False)
+    if has_offset.any():
+        zone = text.str.extract(_OFFSET, expand=False).str.upper().str.replace(":", "")
+        zone = zone.replace({"Z": "+0000"}).fillna("naive")[~blank]
+        if zone.nunique() > 1:
+            bad = pd.Series(False, index=s.index)
+            bad[zone.index] = zone != zone.mode().iloc[0]
+            rule = "one time zone per column (naive UTC, or one fixed offset); found mixed offsets"
+            return pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]"), bad, rule
+    parsed = pd.to_datetime(text, errors="coerce", utc=True, format="ISO8601")
+    bad = parsed.isna() & ~blank
+    out = parsed.dt.tz_localize(None)
+    return _unit(out, as_date), bad, "ISO 8601 date/time"
+
+
+def _unit(s: pd.Series, as_date: bool) -> pd.Series:
+    out = s.astype("datetime64[us]")
+    return out.dt.floor("D") if as_date else out
+
+
+def _to_number(s: pd.Series, integral: bool) -> tuple[pd.Series, pd.Series | None, str]:
+    if pd.api.types.is_bool_dtype(s.dtype):
+        s = s.astype("Int64")
+    blank = _blank(s)
+    num = pd.to_numeric(s, errors="coerce")
+    bad = num.isna() & ~blank
+    if not integral:
+        return num.astype("float64"), bad, "number"
+    frac = num.notna() & (num != np.floor(num.astype("float64")))
+    bad = bad | frac
+    num = num.where(~frac)
+    return num.astype("float64").round().astype("Int64"), bad, "whole number"
+
+
+def _to_bool(s: pd.Series) -> tuple[pd.Series, pd.Series | None, str]:
+    if pd.api.types.is_bool_dtype(s.dtype):
+        return s.astype("boolean"), None, "true/false"
+    blank = _blank(s)
+    text = s.astype("str").str.strip().str.lower()
+    out = pd.Series(pd.NA, index=s.index, dtype="boolean")
+    out[text.isin(_TRUE) & ~blank] = True
+    out[text.isin(_FALSE) & ~blank] = False
+    bad = out.isna() & ~blank
+    return out, bad, "true/false"
