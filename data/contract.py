@@ -139,3 +139,23 @@ def spec(table: str, column: str) -> ColumnSpec:
         if c.name == column:
             return c
     raise KeyError(f"{table}.{column} is not in the contract")
+
+
+def contract_markdown() -> str:
+    """The tables section of docs/contract.md, rendered from this module (a test keeps it current)."""
+    lines = ["| table | column | type | required | rules | meaning |", "|---|---|---|---|---|---|"]
+    for table in TABLE_NAMES:
+        for c in COLUMNS[table]:
+            rules = []
+            if c.unique:
+                rules.append("unique")
+            if c.allowed:
+                rules.append("one of " + ", ".join(f"`{a}`" for a in c.allowed))
+            for op, bound in ((">=", c.ge), (">", c.gt), ("<=", c.le)):
+                if bound is not None:
+                    rules.append(f"{op} {bound:g}")
+            lines.append(
+                f"| `{table}` | `{c.name}` | {c.kind} | {'yes' if c.required else 'no'} | "
+                f"{'; '.join(rules)} | {c.description} |"
+            )
+    return "\n".join(lines) + "\n"
