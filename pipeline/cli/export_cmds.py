@@ -1,8 +1,91 @@
-"""CLI commands: see register()."""
+"""`upsell export`, `upsell outcomes import` and `upsell review`: the pipeline's outward edges."""
 from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
+from pipeline.cli.errors import user_errors
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+TARGET_NAMES = ("salesforce", "hubspot", "csv", "parquet", "sql")
+
 
 def register(app: typer.Typer) -> None:
-    """Attach this module's commands to the `upsell` app."""
+    """Attach `export`, `outcomes import` and `review` to the `upsell` app."""
+
+    @app.command()
+    @user_errors
+    def export(
+        scores: Path = typer.Option(..., "--scores", help="Scored account list (parquet or CSV) from `upsell score`."),
+        target: str = typer.Option(..., "--target", help="One of: " + ", ".join(TARGET_NAMES) + "."),
+        out: str = typer.Option(
+            None, "--out", envvar="UPSELL_EXPORT_URL", show_envvar=True,
+            help="File (or directory) for file targets; for sql a SQLAlchemy URL or SQLite file. Put URLs "
+                 "with passwords in UPSELL_EXPORT_URL, not on the command line.",
+        ),
+        mapping: Path = typer.Option(None, "--mapping", help="Field mapping file (TOML/YAML) for salesforce/hubspot."),
+        data: Path = typer.Option(None, "--data", help="Data directory: join accounts' columns (name, …) in."),
+        join: Path = typer.Option(None, "--join", help="Extra per-account columns (CSV/parquet with account_id), "
+                                                       "e.g. a crosswalk to hs_object_id or domain."),
+        changed_only: bool = typer.Option(False, "--changed-only", help="Export only rows changed since the previous export."),
+        state: Path = typer.Option(None, "--state", help="State file for --changed-only (default: beside the file)."),
+        table: str = typer.Option("upsell_scores", "--table", help="sql: table to upsert into (created if missing)."),
+        schema: str = typer.Option(None, "--schema", help="sql: database schema of the table."),
+        as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    ) -> None:
+        """Write the scored list as a CRM-ready file (salesforce, hubspot, csv, parquet) or upsert it (sql)."""
+        from data.errors import UpsellError
+        from pipeline.export import export_scores, read_scored_list
+        from pipeline.table_io import read_table
+
+        if target not in TARGET_NAMES:
+            raise typer.BadParameter(f"{target!r} is not one of {', '.join(TARGET_NAMES)}", param_hint="--target")
+        if not out:
+            raise UpsellError("export: give a destination with --out (or UPSELL_EXPORT_URL for sql)")
+        scored = read_scored_list(scores)
+        attributes = None
+        if data is not None:
+            accounts = read_table(data, "accounts")
+            if accounts is None:
+                raise UpsellError(f"{data}: no accounts table to join")
+            attributes = accounts.drop(columns=[c for c in ("created_at",) if c in accounts.columns])
+        if join is not None:
+            extra = _read_join(join)
+            attributes = extra if attributes is None else attributes.merge(
+                extra[["account_id", *[c for c in extra.columns if c not in attributes.columns]]],
+                on="account_id", how="outer")
+        result = export_scores(scored, target, out, mapping=mapping, attributes=attributes,
+                               changed_only=changed_only, state_path=state, table=table, schema=schema)
+        if as_json:
+            typer.echo(json.dumps(result.to_dict(), indent=2))
+            return
+        delta = ""
+        if result.changed_only:
+            delta = (f" (changed only: {result.rows_new} new, {result.rows_changed} changed, "
+                     f"{result.rows_unchanged} unchanged, {result.rows_removed} no longer listed)")
+        typer.echo(f"exported {result.rows_written:,} of {result.rows_total:,} rows to {result.target}: "
+                   f"{result.destination}{delta}")
+
+
+def _read_join(path: Path) -> "pd.DataFrame":
+    """A per-account attribute file (CSV read as text, so ids keep their spelling)."""
+    import pandas as pd
+
+    from data.errors import UpsellError
+
+    if not path.is_file():
+        raise UpsellError(f"{path}: no such file to join")
+    try:
+        frame = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(
+            path, dtype=str, keep_default_na=False, na_values=[""])
+    except Exception as exc:
+        raise UpsellError(f"{path}: cannot read ({str(exc).splitlines()[0][:200]})") from None
+    if "account_id" not in frame.columns:
+        raise UpsellError(f"{path}: column 'account_id' missing (columns: {', '.join(map(str, frame.columns))})")
+    frame["account_id"] = frame["account_id"].astype("str")
+    return frame

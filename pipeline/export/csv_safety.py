@@ -1,0 +1,58 @@
+"""CSV (formula) injection: make text cells that a spreadsheet would run as a formula inert.
+
+A CRM user opens an exported CSV in Excel or Google Sheets; a cell that starts with ``=``, ``+``,
+``-``, ``@``, a tab or a carriage return may be read as a formula (``=HYPERLINK(...)``,
+``=cmd|'/c calc'!A0``). The OWASP remedy is to prefix such cells with a single quote, which
+spreadsheets show as text and CRMs store verbatim.
+
+Only *text* cells are touched. Numeric columns are written as numbers (``-12.5`` stays a number),
+and a text cell that is nothing but a plain number (``"-12.5"``, ``"+3"``) is left alone too: a
+number cannot run anything, and quoting it would turn a CRM's number field into text.
+"""
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+def is_formula_like(text: str) -> bool:
+    """True when a spreadsheet could interpret ``text`` as a formula."""
+    return text.startswith(FORMULA_PREFIXES) and not _PLAIN_NUMBER.match(text)
+
+
+def neutralise_text(text: str) -> str:
+    """``text`` prefixed with ``'`` when it is formula-like, else unchanged."""
+    return "'" + text if is_formula_like(text) else text
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Copy of ``frame`` with every formula-like text cell prefixed by ``'``.
+
+    Numeric, boolean and datetime columns are returned unchanged; missing values stay missing.
+    """
+    out = frame.copy()
+    for name in out.columns:
+        column = out[name]
+        if not _is_text(column):
+            continue
+        present = column.notna()
+        if not present.any():
+            continue
+        text = column[present].astype("str")
+        risky = text.str.startswith(FORMULA_PREFIXES) & ~text.str.fullmatch(_PLAIN_NUMBER)
+        if risky.any():
+            fixed = column.astype("object").copy()
+            fixed.loc[risky[risky].index] = "'" + text[risky]
+            out[name] = fixed
+    return out
+
+
+def _is_text(column: pd.Series) -> bool:
+    dtype = column.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        return True
+    return dtype == object or pd.api.types.is_string_dtype(dtype)

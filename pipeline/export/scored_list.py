@@ -1,0 +1,88 @@
+"""The scored account list as exporters receive it: its columns, a reader, and its checks."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from data.errors import UpsellError
+
+# The contract's output columns, in contract order (CONTRACT.md "Output: the scored account list").
+SCORED_LIST_COLUMNS: tuple[str, ...] = (
+    "account_id", "as_of", "score", "score_band", "rank", "triggers", "decision_path", "final_node",
+    "action", "offer_type", "channel", "owner_role", "owner_id", "priority", "expected_value", "due_at",
+    "reason_1", "reason_2", "reason_3", "model_name", "model_version", "run_id",
+)
+TIMESTAMP_COLUMNS: tuple[str, ...] = ("as_of", "due_at")
+NUMERIC_COLUMNS: tuple[str, ...] = ("score", "rank", "priority", "expected_value")
+
+
+def read_scored_list(path: str | Path) -> pd.DataFrame:
+    """Read a scored list written by ``upsell score``/``nightly`` (parquet or CSV)."""
+    path = Path(path)
+    if not path.is_file():
+        raise UpsellError(f"{path}: no such scored list file")
+    try:
+        if path.suffix == ".parquet":
+            frame = pd.read_parquet(path)
+        elif path.name.endswith((".csv", ".csv.gz")):
+            frame = pd.read_csv(path, dtype={"account_id": "str", "model_version": "str", "owner_id": "str"},
+                                keep_default_na=False, na_values=[""])
+        else:
+            raise UpsellError(f"{path}: a scored list is a .parquet or .csv file")
+    except UpsellError:
+        raise
+    except Exception as exc:  # the user's file: report it, not a traceback
+        raise UpsellError(f"{path}: cannot read the scored list ({str(exc).splitlines()[0][:200]})") from None
+    for name in TIMESTAMP_COLUMNS:
+        if name in frame.columns and not pd.api.types.is_datetime64_any_dtype(frame[name].dtype):
+            parsed = pd.to_datetime(frame[name], errors="coerce", utc=True).dt.tz_localize(None)
+            bad = parsed.isna() & frame[name].notna()
+            if bad.any():
+                raise UpsellError(f"{path}: column {name!r}: rule 'ISO 8601 date/time' broken; e.g. rows "
+                                  f"{list(frame.index[bad][:5])}: {frame.loc[bad, name].head(5).tolist()}")
+            frame[name] = parsed
+    return check_scored_list(frame, str(path))
+
+
+def check_scored_list(frame: pd.DataFrame, where: str = "scored list") -> pd.DataFrame:
+    """``frame`` if it can be exported: account_id unique and present; as_of and model_version on every row."""
+    for name in ("account_id", "as_of", "model_version"):
+        if name not in frame.columns:
+            raise UpsellError(f"{where}: column {name!r} missing (columns: {', '.join(map(str, frame.columns))})")
+        empty = frame[name].isna()
+        if empty.any():
+            raise UpsellError(f"{where}: column {name!r}: rule 'not empty' broken by {int(empty.sum())} row(s); "
+                              f"e.g.\n{frame.loc[empty].head(5).to_string(max_colwidth=30)}")
+    dupes = frame["account_id"].duplicated(keep=False)
+    if dupes.any():
+        raise UpsellError(f"{where}: column 'account_id': rule 'unique' broken by {int(dupes.sum())} row(s); "
+                          f"e.g.\n{frame.loc[dupes].head(5).to_string(max_colwidth=30)}")
+    return frame
+
+
+def join_attributes(scored: pd.DataFrame, attributes: pd.DataFrame | None, where: str = "attributes") -> pd.DataFrame:
+    """``scored`` with extra per-account columns (accounts' name, CRM ids, domain) left-joined on account_id.
+
+    Columns the scored list already has win; ``attributes`` must have one row per account_id.
+    """
+    if attributes is None:
+        return scored
+    if "account_id" not in attributes.columns:
+        raise UpsellError(f"{where}: column 'account_id' missing (needed to join extra columns)")
+    dupes = attributes["account_id"].duplicated(keep=False)
+    if dupes.any():
+        raise UpsellError(f"{where}: column 'account_id': rule 'unique' broken; e.g. "
+                          f"{attributes.loc[dupes, 'account_id'].head(5).tolist()}")
+    extra = [c for c in attributes.columns if c != "account_id" and c not in scored.columns]
+    if not extra:
+        return scored
+    right = attributes[["account_id", *extra]].copy()
+    right["account_id"] = right["account_id"].astype(scored["account_id"].dtype)
+    return scored.merge(right, on="account_id", how="left", validate="one_to_one")
+
+
+def sort_for_export(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows in a stable order (rank, then account_id) so reruns write identical bytes."""
+    keys = [c for c in ("rank", "account_id") if c in frame.columns]
+    return frame.sort_values(keys, kind="mergesort", na_position="last").reset_index(drop=True)

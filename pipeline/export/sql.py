@@ -1,0 +1,172 @@
+"""SQL target: upsert the scored list into a table of any SQLAlchemy database, in one transaction.
+
+PostgreSQL and SQLite use ``INSERT … ON CONFLICT (account_id) DO UPDATE``; other dialects delete
+the incoming keys and insert them again, inside the same transaction, so readers never see a
+half-written night. A missing table is created with ``account_id`` as its primary key; an
+existing table must have every exported column and a unique key on ``account_id``.
+
+The URL may carry a password: it is never printed — messages show the URL with ``***``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+
+from data.errors import UpsellError
+
+DEFAULT_TABLE = "upsell_scores"
+KEY_COLUMN = "account_id"
+CHUNK_ROWS = 5_000
+
+
+def resolve_url(destination: str | Path) -> URL:
+    """A SQLAlchemy URL from a URL string or a plain file path (→ SQLite, the default)."""
+    text = str(destination)
+    if "://" not in text:
+        return URL.create("sqlite", database=str(Path(text)))
+    try:
+        return make_url(text)
+    except ArgumentError:
+        raise UpsellError(f"sql export: {mask_url(text)} is not a SQLAlchemy URL (dialect+driver://user@host/db)") from None
+
+
+def mask_url(url: str | URL) -> str:
+    """The URL with its password replaced by ``***`` (safe to print and log)."""
+    if isinstance(url, URL):
+        return url.render_as_string(hide_password=True)
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        # not parseable: hide everything between "://" and "@" rather than risk a secret
+        head, sep, rest = url.partition("://")
+        if sep and "@" in rest:
+            return f"{head}://***@{rest.split('@', 1)[1]}"
+        return url
+
+
+def upsert_frame(frame: pd.DataFrame, destination: str | Path, *, table: str = DEFAULT_TABLE,
+                 schema: str | None = None) -> str:
+    """Upsert ``frame`` (one row per account_id) into ``table``; returns the masked destination."""
+    url = resolve_url(destination)
+    shown = f"{mask_url(url)} table {schema + '.' if schema else ''}{table}"
+    try:
+        engine = sa.create_engine(url)
+    except (NoSuchModuleError, ArgumentError, ImportError) as exc:
+        raise UpsellError(f"sql export to {shown}: cannot create an engine ({_clean(exc, url)})") from None
+    try:
+        with engine.begin() as conn:
+            target = _ensure_table(conn, frame, table, schema, shown)
+            _upsert(conn, target, frame, shown)
+    except UpsellError:
+        raise
+    except SQLAlchemyError as exc:
+        raise UpsellError(f"sql export to {shown} failed, nothing was written: {_clean(exc, url)}") from None
+    finally:
+        engine.dispose()
+    return shown
+
+
+def _ensure_table(conn: sa.Connection, frame: pd.DataFrame, table: str, schema: str | None, shown: str) -> sa.Table:
+    inspector = sa.inspect(conn)
+    if not inspector.has_table(table, schema=schema):
+        target = sa.Table(table, sa.MetaData(schema=schema),
+                          *(_column(name, frame[name]) for name in frame.columns))
+        target.create(conn)
+        return target
+    target = sa.Table(table, sa.MetaData(schema=schema), autoload_with=conn)
+    missing = [c for c in frame.columns if c not in target.columns]
+    if missing:
+        raise UpsellError(f"sql export to {shown}: the table lacks column(s) {missing}; add them "
+                          "(ALTER TABLE … ADD COLUMN) or export to a new table")
+    if not _has_unique_key(inspector, table, schema):
+        raise UpsellError(f"sql export to {shown}: the table needs a primary key or unique constraint on "
+                          f"{KEY_COLUMN} for the upsert")
+    return target
+
+
+def _has_unique_key(inspector: sa.Inspector, table: str, schema: str | None) -> bool:
+    pk = inspector.get_pk_constraint(table, schema=schema).get("constrained_columns") or []
+    if pk == [KEY_COLUMN]:
+        return True
+    uniques = [u.get("column_names") for u in inspector.get_unique_constraints(table, schema=schema)]
+    indexes = [i.get("column_names") for i in inspector.get_indexes(table, schema=schema) if i.get("unique")]
+    return [KEY_COLUMN] in uniques or [KEY_COLUMN] in indexes
+
+
+def _column(name: str, values: pd.Series) -> sa.Column:
+    dtype = values.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        kind: sa.types.TypeEngine = sa.Boolean()
+    elif pd.api.types.is_integer_dtype(dtype):
+        kind = sa.BigInteger()
+    elif pd.api.types.is_float_dtype(dtype):
+        kind = sa.Double()
+    elif pd.api.types.is_datetime64_any_dtype(dtype):
+        kind = sa.DateTime()
+    else:
+        kind = sa.Text()
+    if name == KEY_COLUMN:
+        return sa.Column(name, sa.String(255), primary_key=True)
+    return sa.Column(name, kind, nullable=True)
+
+
+def _upsert(conn: sa.Connection, target: sa.Table, frame: pd.DataFrame, shown: str) -> None:
+    columns = list(frame.columns)
+    updates = [c for c in columns if c != KEY_COLUMN]
+    dialect = conn.dialect.name
+    for rows in _records(frame):
+        if dialect in ("postgresql", "sqlite"):
+            if dialect == "postgresql":
+                from sqlalchemy.dialects.postgresql import insert
+            else:
+                from sqlalchemy.dialects.sqlite import insert
+            stmt = insert(target)
+            stmt = stmt.on_conflict_do_update(index_elements=[KEY_COLUMN],
+                                              set_={c: stmt.excluded[c] for c in updates})
+            conn.execute(stmt, rows)
+        else:
+            keys = [r[KEY_COLUMN] for r in rows]
+            conn.execute(target.delete().where(target.c[KEY_COLUMN].in_(keys)))
+            conn.execute(target.insert(), rows)
+
+
+def _records(frame: pd.DataFrame) -> Iterator[list[dict]]:
+    """Rows as plain Python values (None for missing), in chunks."""
+    for start in range(0, len(frame), CHUNK_ROWS):
+        chunk = frame.iloc[start:start + CHUNK_ROWS]
+        columns = {name: _python_values(chunk[name]) for name in chunk.columns}
+        yield [dict(zip(columns, values)) for values in zip(*columns.values())]
+
+
+def _python_values(column: pd.Series) -> list:
+    if pd.api.types.is_datetime64_any_dtype(column.dtype):
+        stamps = column.dt.tz_convert(None) if isinstance(column.dtype, pd.DatetimeTZDtype) else column
+        return [None if pd.isna(v) else v.to_pydatetime() for v in stamps]
+    values = column.astype("object").where(column.notna(), None).tolist()
+    return [_plain(v) for v in values]
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if isinstance(value, dt.date):
+        return value
+    return value
+
+
+def _clean(exc: BaseException, url: URL) -> str:
+    """First line of a driver error, with the password scrubbed in case a driver echoed it."""
+    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    line = text[0][:300] if text else type(exc).__name__
+    if url.password:
+        line = line.replace(str(url.password), "***")
+    return line
