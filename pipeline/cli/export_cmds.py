@@ -71,6 +71,34 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"exported {result.rows_written:,} of {result.rows_total:,} rows to {result.target}: "
                    f"{result.destination}{delta}")
 
+    outcomes = typer.Typer(name="outcomes", help="The feedback loop: offer outcomes from the CRM.",
+                           no_args_is_help=True)
+    app.add_typer(outcomes)
+
+    @outcomes.command("import")
+    @user_errors
+    def outcomes_import(
+        file: Path = typer.Argument(..., help="CRM outcome file (CSV or parquet): offer_id (or account_id + "
+                                              "offered_at + offer_type), outcome, outcome_at, revenue, reenter_at."),
+        data: Path = typer.Option(..., "--data", help="Data directory whose offers table receives the outcomes."),
+        dry_run: bool = typer.Option(False, "--dry-run", help="Validate and count, write nothing."),
+        as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    ) -> None:
+        """Validate, de-duplicate and merge offer outcomes into the offers table (idempotent)."""
+        from pipeline.outcomes import import_outcomes
+
+        result = import_outcomes(file, data, dry_run=dry_run)
+        if as_json:
+            typer.echo(json.dumps(result.to_dict(), indent=2))
+            return
+        for note in result.notes:
+            typer.echo(f"note: {note}")
+        verb = "wrote" if result.written else ("would write" if dry_run and (result.updated or result.appended)
+                                               else "nothing to write to")
+        typer.echo(f"{result.rows_read:,} rows read ({result.duplicates_dropped} duplicates, {result.superseded} "
+                   f"superseded): {result.updated} updated, {result.appended} appended, {result.unchanged} unchanged, "
+                   f"{result.stale} older than recorded; {verb} {result.offers_path}")
+
 
 def _read_join(path: Path) -> "pd.DataFrame":
     """A per-account attribute file (CSV read as text, so ids keep their spelling)."""

@@ -1,0 +1,312 @@
+"""The feedback loop: import offer outcomes from the CRM into the data directory's offers table.
+
+A CRM export (CSV or parquet) names each offer by ``offer_id`` or by ``account_id`` +
+``offered_at`` + ``offer_type``, and says what became of it: ``outcome`` (accepted, rejected,
+deferred, no_response), ``outcome_at``, ``revenue`` and ``reenter_at`` (required for deferred).
+Importing it
+
+- validates every row first and reports every broken rule (file, column, rule, example rows);
+  on any problem nothing is written;
+- de-duplicates: identical rows count once; several outcomes for one offer keep the latest
+  (``outcome_at``), and an outcome older than the one already recorded never overwrites it;
+- merges: known offers get their outcome fields updated, unknown ones are appended (they then
+  need ``account_id``, ``offered_at``, ``offer_type`` and ``channel``; an id is derived from those);
+- writes the offers table atomically in its own format, and only when something changed, so
+  importing the same file twice changes nothing.
+
+The next night's features then see the outcomes (cool-downs, re-entry dates) and the next
+training sees fresh labels.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from data.coerce import coerce_table
+from data.contract import CHANNELS, column_names
+from data.errors import DataContractError, UpsellError
+from data.problems import MAX_EXAMPLES, Problem, render_problems
+from data.validate import validate_frames
+from pipeline.table_io import read_table, read_table_file, table_path, write_table
+
+IMPORTED_OUTCOMES: tuple[str, ...] = ("accepted", "rejected", "deferred", "no_response")
+NATURAL_KEY: tuple[str, ...] = ("account_id", "offered_at", "offer_type")
+OUTCOME_FIELDS: tuple[str, ...] = ("outcome", "outcome_at", "revenue", "reenter_at")
+OFFER_FIELDS: tuple[str, ...] = ("offer_id", "account_id", "offered_at", "offer_type", "channel", "owner_role")
+
+
+@dataclass(frozen=True)
+class OutcomeImportResult:
+    """What an import did (``written`` False when nothing changed or on a dry run)."""
+
+    source: str
+    offers_path: str
+    rows_read: int
+    duplicates_dropped: int
+    superseded: int  # older outcomes of an offer also in the file
+    updated: int
+    appended: int
+    unchanged: int
+    stale: int  # older than the outcome already recorded: kept as recorded
+    written: bool
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict:
+        out = asdict(self)
+        out["notes"] = list(self.notes)
+        return out
+
+
+def read_outcome_file(path: str | Path) -> pd.DataFrame:
+    """The CRM file as stored (CSV cells as text, so nothing is guessed before validation)."""
+    path = Path(path)
+    if not path.is_file():
+        raise UpsellError(f"{path}: no such outcome file")
+    try:
+        if path.suffix == ".parquet":
+            return pd.read_parquet(path)
+        if path.name.endswith((".csv", ".csv.gz")):
+            return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    except Exception as exc:  # the user's file: name it and the reader's complaint
+        raise UpsellError(f"{path}: cannot read the outcome file ({str(exc).splitlines()[0][:200]})") from None
+    raise UpsellError(f"{path}: an outcome file is .csv, .csv.gz or .parquet")
+
+
+def prepare_outcomes(raw: pd.DataFrame, source: str) -> tuple[pd.DataFrame, int, int, list[str]]:
+    """Pure: validate and type the CRM rows, drop duplicates, keep each offer's latest outcome.
+
+    Returns (rows, duplicates dropped, superseded outcomes, notes). Raises ``DataContractError``
+    listing every problem; ``source`` names the file in the message.
+    """
+    problems: list[Problem] = []
+    notes: list[str] = []
+    raw = raw.reset_index(drop=True)
+    by_id = "offer_id" in raw.columns
+    by_key = all(c in raw.columns for c in NATURAL_KEY)
+    required = ["outcome", "outcome_at"]
+    missing = [c for c in required if c not in raw.columns]
+    if not by_id and not by_key:
+        missing.append("offer_id (or account_id + offered_at + offer_type)")
+    if missing:
+        problems += [Problem(table="outcomes", column=c, rule="required column present",
+                             detail=f"columns found: {', '.join(map(str, raw.columns))}") for c in missing]
+        raise DataContractError(render_problems(problems, source), problems)
+    known = set(column_names("offers"))
+    extras = [c for c in raw.columns if c not in known]
+    if extras:
+        notes.append(f"ignored column(s) not in the offers contract: {', '.join(map(str, extras))}")
+    raw = raw[[c for c in raw.columns if c in known]]
+    if "outcome" in raw.columns:
+        raw = raw.assign(outcome=raw["outcome"].map(_normalise_outcome))
+    typed, type_problems = coerce_table("offers", raw)
+    problems += [_retable(p) for p in type_problems]
+    broken = {p.column for p in type_problems}
+
+    def check(mask: pd.Series, column: str | None, rule: str) -> None:
+        if column in broken or not mask.any():
+            return
+        problems.append(Problem(table="outcomes", column=column, rule=rule, n_rows=int(mask.sum()),
+                                examples=raw.loc[mask].head(MAX_EXAMPLES)))
+
+    for name in ("offer_id", *NATURAL_KEY):
+        if name not in typed.columns:
+            typed[name] = pd.Series(None, index=typed.index, dtype="str" if name != "offered_at" else "datetime64[us]")
+    for name in ("revenue", "reenter_at", "channel", "owner_role"):
+        if name not in typed.columns:
+            typed[name] = pd.Series(None, index=typed.index,
+                                    dtype={"revenue": "float64", "reenter_at": "datetime64[us]"}.get(name, "str"))
+    no_key = typed["offer_id"].isna() & typed[list(NATURAL_KEY)].isna().any(axis=1)
+    check(no_key, "offer_id", "offer_id, or all of account_id + offered_at + offer_type, given")
+    check(~typed["outcome"].isin(IMPORTED_OUTCOMES), "outcome", f"one of {', '.join(IMPORTED_OUTCOMES)}")
+    check(typed["outcome_at"].isna(), "outcome_at", "not null (when the outcome happened)")
+    check(typed["revenue"] < 0, "revenue", ">= 0")
+    check((typed["revenue"] > 0) & (typed["outcome"] != "accepted"), "revenue", "revenue only on accepted offers")
+    check((typed["outcome"] == "deferred") & typed["reenter_at"].isna(), "reenter_at",
+          "deferred offers need a re-entry date")
+    check(typed["reenter_at"] < typed["outcome_at"], "reenter_at", "reenter_at >= outcome_at")
+    check(typed["outcome_at"] < typed["offered_at"], "outcome_at", "outcome_at >= offered_at")
+    check(typed["channel"].notna() & ~typed["channel"].isin(CHANNELS), "channel", f"one of {', '.join(CHANNELS)}")
+    if problems:
+        raise DataContractError(render_problems(problems, source), problems)
+
+    typed = typed[[*OFFER_FIELDS, *OUTCOME_FIELDS]].copy()
+    typed["_row"] = raw.index
+    typed["_key"] = _offer_keys(typed)
+    before = len(typed)
+    typed = typed.drop_duplicates([c for c in typed.columns if c != "_row"], keep="first")
+    duplicates = before - len(typed)
+    same_time = typed.duplicated(["_key", "outcome_at"], keep=False)
+    if same_time.any():
+        clash = raw.loc[typed.loc[same_time, "_row"]]
+        problems.append(Problem(table="outcomes", column="outcome", n_rows=int(same_time.sum()),
+                                rule="one outcome per offer and outcome_at (these rows disagree)",
+                                examples=clash.head(MAX_EXAMPLES)))
+        raise DataContractError(render_problems(problems, source), problems)
+    typed = typed.sort_values(["_key", "outcome_at"], kind="mergesort")
+    latest = ~typed.duplicated("_key", keep="last")
+    superseded = int((~latest).sum())
+    rows = typed[latest].sort_values("_row", kind="mergesort").reset_index(drop=True)
+    return rows, duplicates, superseded, notes
+
+
+def merge_outcomes(
+    offers: pd.DataFrame | None,
+    outcomes: pd.DataFrame,
+    account_ids: pd.Index,
+    source: str,
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Pure: the offers table with ``outcomes`` (from ``prepare_outcomes``) merged in, and counts.
+
+    Raises ``DataContractError`` for rows that name an unknown offer_id without the facts to
+    append it, natural keys that match several offers, unknown accounts, or outcomes dated
+    before their offer.
+    """
+    offers = _empty_offers() if offers is None else offers.reset_index(drop=True).copy()
+    problems: list[Problem] = []
+    position = _match(offers, outcomes)
+    ambiguous = position == -2
+    matched = position >= 0
+    new = ~matched & ~ambiguous
+
+    def check(mask: pd.Series, column: str, rule: str) -> None:
+        if mask.any():
+            problems.append(Problem(table="outcomes", column=column, rule=rule, n_rows=int(mask.sum()),
+                                    examples=_shown(outcomes[mask])))
+
+    check(ambiguous, "offer_id", "account_id + offered_at + offer_type names one offer (several match; give offer_id)")
+    incomplete = new & outcomes[["account_id", "offered_at", "offer_type", "channel"]].isna().any(axis=1)
+    check(incomplete, "offer_id", "an offer not in the offers table needs account_id, offered_at, offer_type and channel")
+    check(new & ~incomplete & ~outcomes["account_id"].isin(account_ids), "account_id",
+          "account_id exists in accounts")
+    offered_at = outcomes["offered_at"].copy()
+    offered_at[matched] = offers["offered_at"].to_numpy()[position[matched]]
+    check(outcomes["outcome_at"] < offered_at, "outcome_at", "outcome_at >= offered_at (of the offer)")
+    if problems:
+        raise DataContractError(render_problems(problems, source), problems)
+
+    counts = {"updated": 0, "appended": 0, "unchanged": 0, "stale": 0}
+    for i in outcomes.index[matched]:
+        row = outcomes.loc[i]
+        j = int(position[i])
+        recorded_at = offers.at[j, "outcome_at"]
+        if pd.notna(recorded_at) and row["outcome_at"] < recorded_at:
+            counts["stale"] += 1
+            continue
+        if all(_same(offers.at[j, c], row[c]) for c in OUTCOME_FIELDS if c in offers.columns):
+            counts["unchanged"] += 1
+            continue
+        for column in OUTCOME_FIELDS:
+            if column not in offers.columns:
+                offers[column] = pd.Series(None, index=offers.index, dtype=outcomes[column].dtype)
+            offers.at[j, column] = row[column]
+        counts["updated"] += 1
+    appended = outcomes[new].copy()
+    if len(appended):
+        missing_id = appended["offer_id"].isna()
+        appended.loc[missing_id, "offer_id"] = appended.loc[missing_id, "_key"].map(_derived_id)
+        appended = appended.sort_values(["offered_at", "offer_id"], kind="mergesort")
+        columns = [c for c in offers.columns if c in appended.columns]
+        extra = [c for c in (*OFFER_FIELDS, *OUTCOME_FIELDS) if c not in offers.columns]
+        offers = pd.concat([offers, appended[columns + extra]], ignore_index=True)
+        counts["appended"] = len(appended)
+    return offers, counts
+
+
+def import_outcomes(source: str | Path, data_dir: str | Path, *, dry_run: bool = False) -> OutcomeImportResult:
+    """Read, validate and merge a CRM outcome file into ``data_dir``'s offers table.
+
+    Nothing is written on any problem, on ``dry_run``, or when the file changes nothing.
+    """
+    source = Path(source)
+    raw = read_outcome_file(source)
+    rows, duplicates, superseded, notes = prepare_outcomes(raw, str(source))
+    accounts = read_table(data_dir, "accounts")
+    if accounts is None:
+        raise UpsellError(f"{data_dir}: no accounts table (outcomes are merged into a data directory)")
+    offers_file = table_path(data_dir, "offers")
+    offers = read_table_file(offers_file, "offers") if offers_file is not None else None
+    target = offers_file or Path(data_dir) / ("offers.csv" if _uses_csv(data_dir) else "offers.parquet")
+    merged, counts = merge_outcomes(offers, rows, pd.Index(accounts["account_id"].dropna()), str(source))
+    changed = counts["updated"] + counts["appended"] > 0
+    if changed:
+        report = validate_frames({"accounts": accounts, "offers": merged})
+        offer_problems = [p for p in report.problems if p.table == "offers"]
+        if offer_problems:
+            raise DataContractError(
+                render_problems(offer_problems, f"{target} (after merging {source.name})"), offer_problems)
+        if not dry_run:
+            write_table(merged, target)
+    return OutcomeImportResult(
+        source=str(source), offers_path=str(target), rows_read=len(raw), duplicates_dropped=duplicates,
+        superseded=superseded, written=changed and not dry_run, notes=tuple(notes), **counts,
+    )
+
+
+def _normalise_outcome(value: object) -> object:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return value
+    return str(value).strip().lower().replace(" ", "_").replace("-", "_")
+
+
+def _retable(problem: Problem) -> Problem:
+    return Problem(table="outcomes", column=problem.column, rule=problem.rule, n_rows=problem.n_rows,
+                   examples=problem.examples, detail=problem.detail)
+
+
+def _offer_keys(frame: pd.DataFrame) -> pd.Series:
+    """One identity per row: ``id:<offer_id>`` or ``key:<account>|<offered_at>|<offer_type>``."""
+    natural = ("key:" + frame["account_id"].astype("str") + "|"
+               + frame["offered_at"].dt.strftime("%Y-%m-%dT%H:%M:%S").astype("str") + "|"
+               + frame["offer_type"].astype("str"))
+    return ("id:" + frame["offer_id"].astype("str")).where(frame["offer_id"].notna(), natural)
+
+
+def _match(offers: pd.DataFrame, outcomes: pd.DataFrame) -> pd.Series:
+    """Row position in ``offers`` of each outcome: >= 0 matched, -1 new, -2 ambiguous."""
+    position = pd.Series(-1, index=outcomes.index, dtype="int64")
+    if offers.empty:
+        return position
+    by_id = pd.Series(range(len(offers)), index=offers["offer_id"].astype("str"))
+    has_id = outcomes["offer_id"].notna()
+    position[has_id] = outcomes.loc[has_id, "offer_id"].map(by_id).fillna(-1).astype("int64")
+    keyed = offers[list(NATURAL_KEY)].assign(_pos=range(len(offers)))
+    counts = keyed.groupby(list(NATURAL_KEY), dropna=False)["_pos"].agg(["first", "size"])
+    lookup = outcomes.loc[~has_id, list(NATURAL_KEY)]
+    if len(lookup):
+        found = lookup.merge(counts, left_on=list(NATURAL_KEY), right_index=True, how="left")
+        found.index = lookup.index
+        pos = found["first"].fillna(-1).astype("int64").where(found["size"].fillna(0) <= 1, -2)
+        position[~has_id] = pos
+    return position
+
+
+def _derived_id(key: str) -> str:
+    """A stable offer_id for an offer first seen in an outcome file (same key → same id)."""
+    return "crm-" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+
+
+def _same(a: object, b: object) -> bool:
+    if pd.isna(a) and pd.isna(b):
+        return True
+    if pd.isna(a) or pd.isna(b):
+        return False
+    return a == b
+
+
+def _shown(frame: pd.DataFrame) -> pd.DataFrame:
+    rows = frame.drop(columns=[c for c in ("_key",) if c in frame.columns]).head(MAX_EXAMPLES)
+    return rows.set_index("_row").rename_axis("row") if "_row" in rows.columns else rows
+
+
+def _empty_offers() -> pd.DataFrame:
+    dtypes = {"offered_at": "datetime64[us]", "outcome_at": "datetime64[us]", "reenter_at": "datetime64[us]",
+              "revenue": "float64"}
+    return pd.DataFrame({c: pd.Series(dtype=dtypes.get(c, "str")) for c in (*OFFER_FIELDS, *OUTCOME_FIELDS)})
+
+
+def _uses_csv(data_dir: str | Path) -> bool:
+    accounts = table_path(data_dir, "accounts")
+    return accounts is not None and accounts.suffix != ".parquet"
