@@ -1,0 +1,106 @@
+"""Model settings: ``models/defaults.toml`` overlaid with an optional user TOML file.
+
+A user file only needs the keys it changes. Unknown sections or keys are an error naming the
+file and key, so a typo never silently falls back to a default.
+"""
+from __future__ import annotations
+
+import tomllib
+from importlib.resources import files
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from data.errors import UpsellError
+
+DEFAULTS_FILE = "defaults.toml"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TrainingConfig(_Section):
+    max_rounds: int = Field(gt=0)
+    early_stopping_rounds: int = Field(gt=0)
+    class_weight: Literal["none", "balanced", "sqrt_balanced"]
+    n_snapshots: int = Field(gt=0)
+    single_snapshot_validation_share: float = Field(gt=0, lt=1)
+    seed: int
+
+
+class CalibrationConfig(_Section):
+    method: Literal["auto", "isotonic", "platt"]
+    folds: int = Field(ge=2)
+
+
+class LeakageConfig(_Section):
+    max_single_feature_auc: float = Field(gt=0.5, le=1.0)
+    max_plausible_auc: float = Field(gt=0.5, le=1.0)
+    oracle_margin: float = Field(ge=0)
+
+
+class PromotionConfig(_Section):
+    metric: Literal["roc_auc", "pr_auc", "log_loss", "brier", "ece", "lift_10"]
+    min_improvement: float = 0.0
+
+
+class RegistryConfig(_Section):
+    model_name: str = Field(min_length=1)
+    experiment: str = Field(min_length=1)
+
+
+class ModelConfig(_Section):
+    """Every setting of the propensity model, validated."""
+
+    lightgbm: dict[str, float | int | str | bool]
+    training: TrainingConfig
+    calibration: CalibrationConfig
+    leakage: LeakageConfig
+    promotion: PromotionConfig
+    registry: RegistryConfig
+
+    def to_flat_params(self) -> dict[str, Any]:
+        """``section.key`` → value, for experiment tracking."""
+        return {f"{section}.{key}": value for section, values in self.model_dump().items() for key, value in values.items()}
+
+
+def _defaults() -> dict[str, Any]:
+    return tomllib.loads(files("models").joinpath(DEFAULTS_FILE).read_text(encoding="utf-8"))
+
+
+def _overlay(base: dict[str, Any], override: dict[str, Any], source: str) -> dict[str, Any]:
+    merged = {section: dict(values) for section, values in base.items()}
+    for section, values in override.items():
+        if section not in merged:
+            raise UpsellError(f"{source}: unknown section [{section}]; known sections: {sorted(merged)}")
+        if not isinstance(values, dict):
+            raise UpsellError(f"{source}: [{section}] must be a table of keys, got {values!r}")
+        merged[section].update(values)
+    return merged
+
+
+def load_config(path: str | Path | None = None, overrides: dict[str, dict[str, Any]] | None = None) -> ModelConfig:
+    """The defaults, overlaid with the TOML file at ``path`` and then with ``overrides``."""
+    raw = _defaults()
+    source = DEFAULTS_FILE
+    if path is not None:
+        path = Path(path)
+        source = str(path)
+        try:
+            user = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise UpsellError(f"model config file {path} does not exist") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise UpsellError(f"{path}: not valid TOML: {exc}") from None
+        raw = _overlay(raw, user, source)
+    if overrides:
+        raw = _overlay(raw, overrides, "overrides")
+    try:
+        return ModelConfig.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"[{'.'.join(str(p) for p in err['loc'])}] {err['msg']} (got {err.get('input')!r})" for err in exc.errors()
+        )
+        raise UpsellError(f"{source}: invalid model settings: {problems}") from None

@@ -1,0 +1,354 @@
+"""MLflow tracking and model registry: runs, versions, the ``challenger``/``champion`` aliases and
+the promotion history.
+
+* Tracking store: ``MLFLOW_TRACKING_URI`` when set, else a local SQLite file
+  ``$UPSELL_HOME/mlflow.db`` (``UPSELL_HOME`` defaults to ``~/.upsell``), with artifacts beside it.
+* Every trained model becomes a new version of the registered model and takes the ``challenger``
+  alias. It takes ``champion`` only when it is at least as good as the current champion on the
+  same backtest (or there is no champion).
+* Every decision is written onto the model versions as tags: ``promotion_decision`` on each
+  challenger, and ``champion_periods`` (from, until, by which command, metrics) on each champion,
+  so ``champion_on(name, when)`` answers "which model was champion on date X".
+
+``mlflow`` is imported inside functions: it costs about a second, and most commands never need it.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
+
+import pandas as pd
+
+from data.errors import UpsellError
+from models.frame import SCORE_COLUMN
+from models.metrics import is_at_least_as_good
+from models.propensity import PropensityModel
+
+if TYPE_CHECKING:
+    from mlflow import MlflowClient
+
+PYFUNC_ENTRY = Path(__file__).with_name("pyfunc_model.py")
+CHAMPION = "champion"
+CHALLENGER = "challenger"
+MODEL_ARTIFACT_NAME = "model"
+# Installed where the pyfunc loads: the model needs these (plus this project's ``models`` package).
+PIP_REQUIREMENTS = ["lightgbm>=4.7,<5", "pandas>=3.1,<4", "numpy>=2.4,<3", "scikit-learn>=1.9,<2", "pydantic>=2.10,<3"]
+
+
+# ------------------------------------------------------------------ where the store lives
+def upsell_home() -> Path:
+    return Path(os.environ.get("UPSELL_HOME", Path.home() / ".upsell")).expanduser()
+
+
+def tracking_uri() -> str:
+    """``MLFLOW_TRACKING_URI`` if set, else the project's local SQLite store."""
+    uri = os.environ.get("MLFLOW_TRACKING_URI")
+    if uri:
+        return uri
+    home = upsell_home()
+    home.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{(home / 'mlflow.db').resolve()}"
+
+
+def redacted(uri: str) -> str:
+    """``uri`` without any user name or password, for messages and logs."""
+    parsed = urlparse(uri)
+    if parsed.username or parsed.password:
+        return parsed._replace(netloc=parsed.hostname + (f":{parsed.port}" if parsed.port else "")).geturl()
+    return uri
+
+
+def _artifact_root(uri: str) -> str | None:
+    """Artifacts beside a SQLite file store (MLflow would otherwise use ./mlruns of the cwd)."""
+    parsed = urlparse(uri)
+    if parsed.scheme != "sqlite":
+        return None
+    db = Path(uri[len("sqlite:///") :])
+    return (db.resolve().parent / "mlartifacts").as_uri()
+
+
+def client() -> "MlflowClient":
+    """An ``MlflowClient`` on the configured store (also sets MLflow's global URIs)."""
+    import mlflow
+
+    uri = tracking_uri()
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)
+    return mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)
+
+
+def _experiment_id(c: "MlflowClient", name: str) -> str:
+    exp = c.get_experiment_by_name(name)
+    if exp is not None:
+        return exp.experiment_id
+    root = _artifact_root(tracking_uri())
+    return c.create_experiment(name, artifact_location=f"{root}/{name}" if root else None)
+
+
+# ------------------------------------------------------------------ versions
+@dataclass(frozen=True)
+class VersionInfo:
+    """One registered model version, as the nightly job and reports need it."""
+
+    name: str
+    version: str
+    run_id: str
+    aliases: tuple[str, ...]
+    tags: Mapping[str, str] = field(default_factory=dict)
+    created_at: datetime | None = None
+
+    @property
+    def uri(self) -> str:
+        return f"models:/{self.name}/{self.version}"
+
+    @classmethod
+    def from_mlflow(cls, mv: Any) -> "VersionInfo":
+        return cls(
+            name=mv.name,
+            version=str(mv.version),
+            run_id=mv.run_id or "",
+            aliases=tuple(sorted(getattr(mv, "aliases", []) or [])),
+            tags=dict(mv.tags or {}),
+            created_at=datetime.fromtimestamp(mv.creation_timestamp / 1000, tz=timezone.utc) if mv.creation_timestamp else None,
+        )
+
+
+def get_version(name: str, version: str | int) -> VersionInfo:
+    return VersionInfo.from_mlflow(client().get_model_version(name, str(version)))
+
+
+def version_by_alias(name: str, alias: str) -> VersionInfo | None:
+    """The version holding ``alias``, or None when the model or alias does not exist."""
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return VersionInfo.from_mlflow(client().get_model_version_by_alias(name, alias))
+    except MlflowException:
+        return None
+
+
+def list_versions(name: str) -> list[VersionInfo]:
+    """Every version of ``name``, oldest first."""
+    versions = client().search_model_versions(f"name = '{name}'")
+    return sorted((VersionInfo.from_mlflow(v) for v in versions), key=lambda v: int(v.version))
+
+
+# ------------------------------------------------------------------ logging a run
+def _signature(model: PropensityModel) -> Any:
+    from mlflow.models import ModelSignature
+    from mlflow.types.schema import AnyType, ColSpec, Schema
+
+    # Columns are declared by name with type "Any": MLflow refuses int64 for a double column and
+    # pandas categoricals for a string one, yet count features are legitimately integer one
+    # night and float (with gaps) the next. The model converts each column itself and names any
+    # that cannot be converted; the kinds are in the model's metadata (``feature_kinds``).
+    inputs = Schema([ColSpec(AnyType(), f) for f in model.features_])
+    return ModelSignature(inputs=inputs, outputs=Schema([ColSpec("double", SCORE_COLUMN)]))
+
+
+def signature_frame(model: PropensityModel, features_df: pd.DataFrame) -> pd.DataFrame:
+    """``features_df`` reduced to the model's features with the types its MLflow signature declares
+    (numbers as float64, categoricals as text) — what a caller should pass to the pyfunc."""
+    out = features_df[model.features_].copy()
+    for col in model.features_:
+        if col in model.categorical_features_:
+            out[col] = out[col].astype(object).where(out[col].notna(), None)
+        else:
+            out[col] = pd.to_numeric(out[col], errors="coerce").astype("float64")
+    return out
+
+
+def log_and_register(
+    model: PropensityModel,
+    *,
+    model_name: str,
+    experiment: str,
+    params: Mapping[str, Any],
+    metrics: Mapping[str, float],
+    tags: Mapping[str, str],
+    files: Mapping[str, Path] = {},
+    documents: Mapping[str, Any] = {},
+    input_example: pd.DataFrame | None = None,
+) -> VersionInfo:
+    """One MLflow run: params, metrics, tags, files (plots), JSON documents (feature list,
+    fingerprints), the pyfunc model; registered as a new version of ``model_name`` with alias
+    ``challenger`` and ``tags`` copied onto the version."""
+    import mlflow
+
+    from models.pyfunc import ARTIFACT_KEY
+
+    c = client()
+    experiment_id = _experiment_id(c, experiment)
+    with mlflow.start_run(experiment_id=experiment_id) as run, tempfile.TemporaryDirectory() as tmp:
+        mlflow.log_params({k: str(v)[:6000] for k, v in params.items()})
+        mlflow.log_metrics({k: float(v) for k, v in metrics.items()})
+        mlflow.set_tags(dict(tags))
+        for path in files.values():
+            mlflow.log_artifact(str(path), artifact_path="plots")
+        for doc_name, payload in documents.items():
+            mlflow.log_dict(payload, doc_name)
+        saved = model.save(Path(tmp) / "propensity_model")
+        info = mlflow.pyfunc.log_model(
+            name=MODEL_ARTIFACT_NAME,
+            python_model=str(PYFUNC_ENTRY),
+            artifacts={ARTIFACT_KEY: str(saved)},
+            signature=_signature(model),
+            input_example=None if input_example is None else signature_frame(model, input_example.head(5)),
+            pip_requirements=PIP_REQUIREMENTS,
+            metadata={
+                "feature_kinds": {f: "categorical" if f in model.categorical_features_ else "numeric" for f in model.features_}
+            },
+            registered_model_name=model_name,
+            await_registration_for=60,
+        )
+        version = str(info.registered_model_version)
+        for key, value in tags.items():
+            c.set_model_version_tag(model_name, version, key, str(value))
+        c.set_model_version_tag(model_name, version, "run_id", run.info.run_id)
+        c.set_registered_model_alias(model_name, CHALLENGER, version)
+    return get_version(model_name, version)
+
+
+# ------------------------------------------------------------------ promotion
+@dataclass(frozen=True)
+class PromotionDecision:
+    """Whether a challenger became champion, against whom, on which metric and evidence."""
+
+    promoted: bool
+    reason: str
+    metric: str
+    challenger_version: str
+    challenger_value: float
+    champion_version: str | None
+    champion_value: float | None
+    backtest_key: str
+    decided_at: str
+    command: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def decide(
+    metric: str,
+    challenger_value: float,
+    champion_value: float | None,
+    min_improvement: float,
+) -> tuple[bool, str]:
+    """Pure rule: promote when there is no champion or the challenger is at least as good."""
+    if champion_value is None:
+        return True, "no champion yet"
+    if is_at_least_as_good(metric, challenger_value, champion_value, min_improvement):
+        return True, f"{metric} {challenger_value:.4f} is at least as good as the champion's {champion_value:.4f}"
+    return False, f"{metric} {challenger_value:.4f} is worse than the champion's {champion_value:.4f}"
+
+
+def _periods(v: VersionInfo) -> list[dict[str, Any]]:
+    return json.loads(v.tags.get("champion_periods", "[]"))
+
+
+def record_decision(
+    name: str,
+    challenger: VersionInfo,
+    *,
+    metric: str,
+    challenger_metrics: Mapping[str, float],
+    champion: VersionInfo | None,
+    champion_metrics: Mapping[str, float] | None,
+    backtest_key: str,
+    min_improvement: float,
+    command: str,
+    now: datetime | None = None,
+) -> PromotionDecision:
+    """Apply the promotion rule, move the ``champion`` alias if it passes, and record the decision
+    on the versions (``promotion_decision``; ``champion_periods`` opened/closed)."""
+    now = now or datetime.now(timezone.utc)
+    stamp = now.isoformat(timespec="seconds")
+    champion_value = None if champion_metrics is None else float(champion_metrics[metric])
+    promoted, reason = decide(metric, float(challenger_metrics[metric]), champion_value, min_improvement)
+    decision = PromotionDecision(
+        promoted=promoted,
+        reason=reason,
+        metric=metric,
+        challenger_version=challenger.version,
+        challenger_value=float(challenger_metrics[metric]),
+        champion_version=None if champion is None else champion.version,
+        champion_value=champion_value,
+        backtest_key=backtest_key,
+        decided_at=stamp,
+        command=command,
+    )
+    c = client()
+    c.set_model_version_tag(name, challenger.version, "promotion_decision", json.dumps(decision.to_dict(), sort_keys=True))
+    if promoted:
+        if champion is not None and champion.version != challenger.version:
+            periods = _periods(get_version(name, champion.version))
+            if periods and periods[-1].get("until") is None:
+                periods[-1]["until"] = stamp
+                periods[-1]["replaced_by"] = challenger.version
+            c.set_model_version_tag(name, champion.version, "champion_periods", json.dumps(periods, sort_keys=True))
+        periods = _periods(get_version(name, challenger.version))
+        periods.append(
+            {
+                "from": stamp,
+                "until": None,
+                "by": command,
+                "replaced": None if champion is None else champion.version,
+                "metrics": {k: round(float(v), 6) for k, v in challenger_metrics.items()},
+                "backtest_key": backtest_key,
+            }
+        )
+        c.set_model_version_tag(name, challenger.version, "champion_periods", json.dumps(periods, sort_keys=True))
+        c.set_registered_model_alias(name, CHAMPION, challenger.version)
+    return decision
+
+
+def promotion_history(name: str) -> pd.DataFrame:
+    """Every champion period of ``name``: version, from, until, by which command, metrics; by start."""
+    rows = [
+        {"version": v.version, "run_id": v.run_id, **{k: p.get(k) for k in ("from", "until", "by", "replaced", "backtest_key")}, "metrics": p.get("metrics")}
+        for v in list_versions(name)
+        for p in _periods(v)
+    ]
+    cols = ["version", "run_id", "from", "until", "by", "replaced", "backtest_key", "metrics"]
+    return pd.DataFrame(rows, columns=cols).sort_values(["from", "version"], ignore_index=True)
+
+
+def champion_on(name: str, when: datetime | str) -> VersionInfo | None:
+    """The version that held ``champion`` at instant ``when`` (UTC; naive values are taken as UTC)."""
+    at = pd.Timestamp(when)
+    at = at.tz_localize("UTC") if at.tzinfo is None else at.tz_convert("UTC")
+    for row in promotion_history(name).itertuples():
+        start = pd.Timestamp(row[3])
+        end = pd.Timestamp(row[4]) if row[4] else None
+        if start <= at and (end is None or at < end):
+            return get_version(name, row.version)
+    return None
+
+
+# ------------------------------------------------------------------ loading
+def load_version(name: str, version: str | int) -> tuple[PropensityModel, VersionInfo]:
+    """The fitted ``PropensityModel`` of one version (for scoring and reason codes) and its info."""
+    import mlflow.pyfunc
+
+    info = get_version(name, version)
+    pyfunc_model = mlflow.pyfunc.load_model(info.uri)
+    return pyfunc_model.unwrap_python_model().model, info
+
+
+def load_champion(name: str) -> tuple[PropensityModel, VersionInfo]:
+    """The current champion of ``name``; a clear error when there is none."""
+    champion = version_by_alias(name, CHAMPION)
+    if champion is None:
+        raise UpsellError(
+            f"model registry at {redacted(tracking_uri())} has no champion for {name!r}; run `upsell train` first "
+            "(or set MLFLOW_TRACKING_URI to the store that holds it)"
+        )
+    return load_version(name, champion.version)
