@@ -1,0 +1,108 @@
+"""``build_features``: every feature group for every cutoff, in one pass per source.
+
+``feature_table`` is the engine-level result (an Ibis expression on the tables' backend: DuckDB,
+PySpark, ...); ``build_features`` executes it and returns pandas, sorted by (as_of, account_id),
+columns in registry order. A source table that is absent simply contributes no columns.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+
+import ibis.expr.types as ir
+import pandas as pd
+
+from features.accounts import build_accounts_features
+from features.offers import build_offers_features
+from features.pit import normalise_cutoffs
+from features.purchases import build_purchases_features
+from features.registry import KEY_COLUMNS, FeatureSpec, feature_registry, metric_key
+from features.spine import build_spine
+from features.subscriptions import build_subscriptions_features
+from features.support import build_support_features
+from features.usage import build_usage_features, usage_metrics
+
+Builder = Callable[[Mapping[str, ir.Table], ir.Table], ir.Table]
+BUILDERS: dict[str, Builder] = {
+    "accounts": build_accounts_features,
+    "subscriptions": build_subscriptions_features,
+    "purchases": build_purchases_features,
+    "support_tickets": build_support_features,
+    "offers": build_offers_features,
+}
+
+
+def feature_table(tables: Mapping[str, ir.Table], cutoffs: Iterable[object] | object, *,
+                  spine: ir.Table | None = None, metrics: Sequence[str] | None = None) -> ir.Table:
+    """All features for all cutoffs as one Ibis expression (not executed), keyed on (account_id, as_of).
+
+    ``metrics`` fixes the per-metric usage columns (default: metrics in usage rows dated before
+    the last cutoff, so rows after every cutoff cannot add columns). Pass a precomputed (e.g.
+    cached) ``spine`` to avoid recomputing it in every feature group.
+    """
+    cuts = normalise_cutoffs(cutoffs)
+    if spine is None:
+        spine = build_spine(tables, cuts)
+    parts: list[ir.Table] = []
+    for source in ("accounts", "subscriptions", "purchases", "usage", "support_tickets", "offers"):
+        if source not in tables:
+            continue
+        if source == "usage":
+            found = metrics if metrics is not None else usage_metrics(tables["usage"], before=cuts[-1])
+            parts.append(build_usage_features(tables, spine, found))
+        else:
+            parts.append(BUILDERS[source](tables, spine))
+    out = spine.select(*KEY_COLUMNS)
+    for part in parts:
+        out = out.join(part, list(KEY_COLUMNS)).select(out, *[c for c in part.columns if c not in KEY_COLUMNS])
+    return out.order_by(["as_of", "account_id"])
+
+
+def present_features(columns: Iterable[str]) -> list[FeatureSpec]:
+    """The registry's specs for the feature columns present in a frame, in registry order."""
+    cols = set(columns)
+    metrics = {spec_metric for c in cols if (spec_metric := _metric_of(c)) is not None}
+    return [f for f in feature_registry(metrics) if f.name in cols]
+
+
+def build_features(tables: Mapping[str, ir.Table], cutoffs: Iterable[object] | object, *,
+                   metrics: Sequence[str] | None = None) -> pd.DataFrame:
+    """Point-in-time features for every account in the spine at every cutoff, as pandas.
+
+    One row per (account_id, as_of), sorted by as_of then account_id; numeric features float64,
+    categorical ones strings; columns ``account_id``, ``as_of`` then features in registry order.
+    """
+    cuts = normalise_cutoffs(cutoffs)
+    spine = build_spine(tables, cuts).cache()
+    try:
+        frame = feature_table(tables, cuts, spine=spine, metrics=metrics).to_pandas()
+    finally:
+        _release(spine)
+    return to_canonical_frame(frame)
+
+
+def to_canonical_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Fix dtypes, column order and row order so every engine returns the same frame."""
+    specs = present_features(frame.columns)
+    out = pd.DataFrame({
+        "account_id": frame["account_id"].astype("str"),
+        "as_of": pd.to_datetime(frame["as_of"]).astype("datetime64[us]"),
+    })
+    for s in specs:
+        col = frame[s.name]
+        out[s.name] = col.astype("float64") if s.kind == "numeric" else col.astype("str").where(col.notna())
+    out = out.sort_values(["as_of", "account_id"], kind="stable").reset_index(drop=True)
+    return out
+
+
+def _metric_of(column: str) -> str | None:
+    from features.registry import match_per_metric
+
+    hit = match_per_metric(column)
+    return metric_key(hit[1]) if hit else None
+
+
+def _release(table: ir.Table) -> None:
+    try:
+        table.release()
+    except Exception:  # noqa: BLE001 - releasing a cache is best effort
+        pass

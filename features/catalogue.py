@@ -1,0 +1,48 @@
+"""The feature catalogue (``docs/features.md`` and ``upsell features --list``), rendered from the registry."""
+from __future__ import annotations
+
+from features.registry import PER_METRIC_TEMPLATES, SOURCES, feature_registry
+
+DOC_PATH = "docs/features.md"
+
+
+def render_catalogue() -> str:
+    """Markdown catalogue of every feature: source, kind, fill, description, reason template."""
+    lines = [
+        "# Feature catalogue",
+        "",
+        "<!-- Generated from features/registry.py by features.catalogue.render_catalogue(); do not edit. -->",
+        "",
+        "Every feature row is keyed by `account_id` and `as_of` (naive UTC midnight). A feature at",
+        "cutoff *t* uses only rows dated before *t*, and only what was already true at *t*: a ticket",
+        "closed on or after *t* is open at *t*, an offer whose outcome came on or after *t* is pending,",
+        "a subscription that ended on or after *t* is active. Windows are [t - N days, t).",
+        "A missing source table means its features are absent. *Fill* is the value an account gets",
+        "when its table exists but holds no rows for it (blank: stays missing).",
+        "",
+    ]
+    for source in SOURCES:
+        lines += [f"## {source}", "", "| feature | kind | fill | description | reason template |", "|---|---|---|---|---|"]
+        specs = [f for f in feature_registry() if f.source == source]
+        if source == "usage":
+            specs += list(PER_METRIC_TEMPLATES)
+        for f in specs:
+            fill = "" if f.fill is None else f"{f.fill:g}"
+            note = "" if f.point_in_time else " **Snapshot only: leaks when rebuilt for past cutoffs; left out of training frames.**"
+            lines.append(f"| `{f.name}` | {f.kind} | {fill} | {_cell(f.description)}{note} | {_cell(f.reason)} |")
+        if source == "usage":
+            lines += ["", "`{metric}` is the usage metric name lower-cased with every character outside",
+                      "`[a-z0-9_]` replaced by `_` (e.g. `Seats Used` → `seats_used`)."]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def render_listing() -> str:
+    """Plain-text listing for the terminal: one feature per line."""
+    rows = [f"{f.name:<32} {f.source:<16} {f.kind:<12} {f.description}" for f in feature_registry()]
+    rows += [f"{t.name:<32} {t.source:<16} {t.kind:<12} {t.description} (per metric)" for t in PER_METRIC_TEMPLATES]
+    return "\n".join(rows)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")

@@ -1,0 +1,121 @@
+"""Point-in-time building blocks: cutoffs, window joins and "latest before t" for many cutoffs at once.
+
+A feature at cutoff t sees rows dated in [t - N days, t). To compute many cutoffs in one pass,
+events are joined to the (small) table of distinct cutoffs with a range condition — no account
+key in the join, so each event meets only the cutoffs whose window holds it — and aggregated once
+per (account_id, as_of). Unbounded "latest event before t" values use buckets between consecutive
+cutoffs plus a running maximum, so they cost one pass whatever the number of cutoffs.
+Everything is plain Ibis, so it compiles for DuckDB and PySpark alike.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from data.errors import UpsellError
+
+SECONDS_PER_DAY = 86400.0
+# Lower bound of the first bucket: earlier than any real event.
+_BEGINNING = ibis.literal(dt.datetime(1, 1, 1), type="timestamp")
+
+
+def normalise_cutoffs(cutoffs: Iterable[object] | object) -> list[pd.Timestamp]:
+    """Cutoffs as sorted, distinct, naive-UTC midnight timestamps.
+
+    Accepts dates, datetimes, strings and pandas timestamps (tz-aware ones are converted to UTC).
+    A cutoff with a time of day is rejected: features are daily snapshots and usage rows are
+    daily, so "before t" is only unambiguous at midnight.
+    """
+    if isinstance(cutoffs, (str, dt.date, pd.Timestamp)):
+        cutoffs = [cutoffs]
+    out: set[pd.Timestamp] = set()
+    for raw in cutoffs:  # type: ignore[union-attr]
+        try:
+            ts = pd.Timestamp(raw)
+        except (ValueError, TypeError) as exc:
+            raise UpsellError(f"cutoff {raw!r} is not a date (expected YYYY-MM-DD)") from exc
+        if ts is pd.NaT:
+            raise UpsellError("cutoff is missing (NaT)")
+        if ts.tzinfo is not None:
+            ts = ts.tz_convert("UTC").tz_localize(None)
+        if ts != ts.normalize():
+            raise UpsellError(f"cutoff {raw!r} has a time of day; cutoffs are dates (midnight UTC)")
+        out.add(ts.as_unit("us"))
+    if not out:
+        raise UpsellError("no cutoffs given")
+    return sorted(out)
+
+
+def cutoffs_table(cutoffs: Iterable[object] | object) -> ir.Table:
+    """A one-column (``as_of``) in-memory table of the cutoffs."""
+    frame = pd.DataFrame({"as_of": pd.Series(normalise_cutoffs(cutoffs), dtype="datetime64[us]")})
+    return ibis.memtable(frame, schema={"as_of": "timestamp"})
+
+
+def spine_cutoffs(spine: ir.Table) -> ir.Table:
+    """The distinct cutoffs of a spine, as a one-column table."""
+    return spine.select("as_of").distinct()
+
+
+def days_between(later: ir.Value, earlier: ir.Value) -> ir.FloatingValue:
+    """(later - earlier) in days, fractional, as float64."""
+    return ((later.epoch_seconds() - earlier.epoch_seconds()) / SECONDS_PER_DAY).cast("float64")
+
+
+def trend(recent: ir.NumericValue, before: ir.NumericValue) -> ir.FloatingValue:
+    """(a - b) / (a + b); 0 when both are 0 (and null inputs count as 0)."""
+    a = recent.fill_null(0).cast("float64")
+    b = before.fill_null(0).cast("float64")
+    return ibis.ifelse((a + b) == 0, 0.0, (a - b) / (a + b))
+
+
+def window_join(events: ir.Table, time: str, cutoffs: ir.Table, days: int | None,
+                until_days: int = 0) -> ir.Table:
+    """Events joined to every cutoff t with ``time`` in [t - days, t + until_days) (``days=None``: no lower bound).
+
+    ``events`` must carry ``account_id``; the result adds ``as_of``.
+    """
+    t = events[time]
+    upper = cutoffs.as_of if until_days == 0 else cutoffs.as_of + ibis.interval(days=until_days)
+    preds = [t < upper]
+    if days is not None:
+        preds.append(t >= cutoffs.as_of - ibis.interval(days=days))
+    return events.join(cutoffs, preds)
+
+
+def latest_before(spine: ir.Table, events: ir.Table, time: str, name: str) -> ir.Table:
+    """(account_id, as_of, ``name``): the latest ``time`` strictly before each spine cutoff, any age.
+
+    Each event falls in exactly one bucket [previous cutoff, cutoff); a running maximum over
+    each account's buckets gives the latest event before every cutoff in one pass.
+    """
+    cuts = spine_cutoffs(spine)
+    bounds = cuts.mutate(start=cuts.as_of.lag().over(ibis.window(order_by=cuts.as_of)))
+    bounds = bounds.mutate(start=bounds.start.fill_null(_BEGINNING))
+    ev = events.select("account_id", t=events[time].cast("timestamp"))
+    joined = ev.join(bounds, [ev.t >= bounds.start, ev.t < bounds.as_of])
+    buckets = joined.group_by(["account_id", "as_of"]).agg(last=joined.t.max()).mutate(is_spine=ibis.literal(0))
+    rows = spine.select("account_id", "as_of", last=ibis.null("timestamp"), is_spine=ibis.literal(1))
+    both = buckets.union(rows)
+    running = ibis.window(group_by="account_id", order_by=["as_of", "is_spine"], preceding=None, following=0)
+    both = both.mutate(last=both["last"].max().over(running))
+    return both.filter(both.is_spine == 1).select("account_id", "as_of", **{name: "last"})
+
+
+def attach(spine: ir.Table, values: ir.Table, specs: Iterable[object]) -> ir.Table:
+    """Spine left-joined to per-(account_id, as_of) ``values``; missing values get each spec's ``fill``.
+
+    Returns exactly the spine's rows with the keys plus one column per spec, in spec order.
+    """
+    j = spine.left_join(values, ["account_id", "as_of"])
+    cols = {}
+    for s in specs:
+        col = j[s.name]  # type: ignore[attr-defined]
+        if s.fill is not None:  # type: ignore[attr-defined]
+            col = col.fill_null(s.fill)  # type: ignore[attr-defined]
+        cols[s.name] = col.cast("float64") if s.kind == "numeric" else col.cast("string")  # type: ignore[attr-defined]
+    return j.select(spine.account_id, spine.as_of, **cols)

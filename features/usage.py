@@ -1,0 +1,100 @@
+"""Usage features: activity, utilisation against quota, trends and active users, overall and per metric.
+
+Usage rows are daily: a row dated d is known at cutoff t when d < t (as dates; cutoffs are
+midnight, so comparing the day's midnight timestamp with t is the same test). Utilisation is
+value / quota (missing when there is no quota). Trends compare the last 30 days with the 30
+before, so the window join reaches back 60 days. Per-metric columns are named with
+``metric_key(metric)`` for the metrics seen in rows dated before the last cutoff.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import ibis
+import ibis.expr.types as ir
+
+from data.errors import UpsellError
+from features.pit import attach, days_between, latest_before, spine_cutoffs, trend, window_join
+from features.registry import PER_METRIC_TEMPLATES, check_metric_names, expand_metric, feature_registry, metric_key
+
+SOURCE = "usage"
+THRESHOLDS = (80, 90, 100)
+
+
+def usage_metrics(usage: ir.Table, before: object | None = None) -> list[str]:
+    """Distinct raw metric names (of rows dated before ``before`` when given), sorted."""
+    u = usage
+    if before is not None:
+        u = u.filter(u.usage_date.cast("timestamp") < ibis.literal(before, type="timestamp"))
+    names = u.select("metric").distinct().to_pyarrow().column("metric").to_pylist()
+    metrics = sorted(m for m in names if m is not None)
+    check_metric_names(metrics)
+    return metrics
+
+
+def build_usage_features(tables: Mapping[str, ir.Table], spine: ir.Table,
+                         metrics: Sequence[str] | None = None) -> ir.Table:
+    """use_* features for every spine row; per-metric columns for ``metrics`` (default: all in the data)."""
+    usage = tables[SOURCE]
+    if metrics is None:
+        metrics = usage_metrics(usage)
+    keys = {metric_key(m) for m in metrics}
+    if len(keys) != len(set(metrics)):
+        raise UpsellError("usage.metric: two metric names map to the same feature key; rename one of them")
+    cols = usage.columns
+    ev = usage.select(
+        "account_id",
+        day=usage.usage_date.cast("date").cast("timestamp"),
+        metric=usage.metric.lower().re_replace(r"[^a-z0-9_]", "_"),
+        value=usage.value.cast("float64"),
+        util=(usage.value / usage.quota).cast("float64") if "quota" in cols else ibis.null("float64"),
+        users=usage.active_users.cast("float64") if "active_users" in cols else ibis.null("float64"),
+    )
+    cuts = spine_cutoffs(spine)
+    j = window_join(ev, "day", cuts, 60)
+    recent = days_between(j.as_of, j.day) <= 30  # day >= as_of - 30 days
+
+    per_metric = j.group_by(["account_id", "as_of", "metric"]).agg(
+        value_30d=j.value.sum(where=recent),
+        value_prev=j.value.sum(where=~recent),
+        util_last=j.util.argmax(j.day, where=recent & j.util.notnull()),
+        util_max=j.util.max(where=recent),
+        users_last=j.users.argmax(j.day, where=recent & j.users.notnull()),
+        seen_recent=recent.cast("int64").max(),
+    )
+    per_metric = per_metric.mutate(trend=trend(per_metric.value_30d, per_metric.value_prev))
+
+    pm = per_metric
+    wide = {}
+    for key in sorted(keys):
+        here = pm.metric == key
+        names = {t.name: expand_metric(t, key).name for t in PER_METRIC_TEMPLATES}
+        wide[names["use_{metric}_value_30d"]] = pm.value_30d.max(where=here)
+        wide[names["use_{metric}_util_last"]] = pm.util_last.max(where=here)
+        wide[names["use_{metric}_util_max_30d"]] = pm.util_max.max(where=here)
+        wide[names["use_{metric}_trend_30d"]] = pm.trend.max(where=here)
+    across = pm.group_by(["account_id", "as_of"]).agg(
+        use_util_last=pm.util_last.max(),
+        use_value_trend_30d=pm.trend.mean(),
+        use_active_users_last=pm.users_last.max(),
+        **wide,
+    )
+
+    daily = j.filter(recent)
+    daily_aggs = {
+        "use_active_days_30d": daily.day.nunique(where=daily.value > 0),
+        "use_util_max_30d": daily.util.max(),
+        "use_active_users_max_30d": daily.users.max(),
+    }
+    for pct in THRESHOLDS:
+        daily_aggs[f"use_days_above_{pct}pct_30d"] = daily.day.nunique(where=daily.util >= pct / 100)
+    day_level = daily.group_by(["account_id", "as_of"]).agg(**daily_aggs)
+
+    last = latest_before(spine, ev.filter(ev.value > 0), "day", "last_day")  # exactly the spine's rows
+    values = last.left_join(across, ["account_id", "as_of"]).select(
+        last, *[c for c in across.columns if c not in ("account_id", "as_of")])
+    values = values.left_join(day_level, ["account_id", "as_of"]).select(
+        values, *[c for c in day_level.columns if c not in ("account_id", "as_of")])
+    values = values.mutate(use_days_since_last=days_between(values.as_of, values.last_day))
+    specs = [f for f in feature_registry(keys) if f.source == SOURCE]
+    return attach(spine, values, specs)
