@@ -60,11 +60,14 @@ def build_usage_features(tables: Mapping[str, ir.Table], spine: ir.Table,
         util_last=j.util.argmax(j.day, where=recent & j.util.notnull()),
         util_max=j.util.max(where=recent),
         users_last=j.users.argmax(j.day, where=recent & j.users.notnull()),
+        users_day=j.day.max(where=recent & j.users.notnull()),
         seen_recent=recent.cast("int64").max(),
     )
     per_metric = per_metric.mutate(trend=trend(per_metric.value_30d, per_metric.value_prev))
 
-    pm = per_metric
+    # active users on the account's latest day with a reading, whichever metric carries it
+    latest_users_day = per_metric.users_day.max().over(ibis.window(group_by=["account_id", "as_of"]))
+    pm = per_metric.mutate(on_latest=per_metric.users_day == latest_users_day)
     wide = {}
     for key in sorted(keys):
         here = pm.metric == key
@@ -76,7 +79,7 @@ def build_usage_features(tables: Mapping[str, ir.Table], spine: ir.Table,
     across = pm.group_by(["account_id", "as_of"]).agg(
         use_util_last=pm.util_last.max(),
         use_value_trend_30d=pm.trend.mean(),
-        use_active_users_last=pm.users_last.max(),
+        use_active_users_last=pm.users_last.max(where=pm.on_latest),
         **wide,
     )
 
