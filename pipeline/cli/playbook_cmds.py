@@ -39,22 +39,27 @@ def register(app: typer.Typer) -> None:
         Errors exit 1 (file:line: key: reason); warnings are printed and exit 0.
         """
         from pipeline.playbook.feature_names import known_features
+        from pipeline.playbook.issues import PlaybookError
         from pipeline.playbook.lint import lint
         from pipeline.playbook.load import resolve_playbook
 
-        pb = resolve_playbook(playbook)
-        known, origin = known_features(metric or None)
-        issues = lint(pb, known)
+        try:
+            pb = resolve_playbook(playbook)
+        except PlaybookError as exc:  # the format itself is broken: same report format as lint
+            issues, source = exc.issues, playbook
+        else:
+            known, origin = known_features(metric or None)
+            if origin != "features.registry":
+                typer.echo("note: features.registry is not importable; checked against the built-in feature list", err=True)
+            issues, source = lint(pb, known), pb.source.file
         for issue in issues:
             typer.echo(issue.render(), err=True)
         errors = sum(i.severity == "error" for i in issues)
         warnings = len(issues) - errors
-        if origin != "features.registry":
-            typer.echo("note: features.registry is not importable; checked against the built-in feature list", err=True)
         if errors:
-            typer.echo(f"{pb.source.file}: {errors} error(s), {warnings} warning(s)", err=True)
+            typer.echo(f"{source}: {errors} error(s), {warnings} warning(s)", err=True)
             raise typer.Exit(code=1)
-        typer.echo(f"{pb.source.file}: ok ({warnings} warning(s))")
+        typer.echo(f"{source}: ok ({warnings} warning(s))")
 
     @group.command("diagram")
     @user_errors

@@ -112,7 +112,7 @@ def _check_node(node: ast.AST) -> None:
             raise ConditionError(f"{reason}: {ast.unparse(node)!r}")
     if isinstance(node, ast.Name):
         if node.id.startswith("_"):
-            raise ConditionError(f"names starting with '_' (dunder/private names) are not allowed: {node.id!r}")
+            raise ConditionError(f"dunder/private names are not allowed (names starting with '_'): {node.id!r}")
         return
     if isinstance(node, ast.Constant):
         if node.value is not None and not isinstance(node.value, (bool, int, float, str)):

@@ -7,6 +7,7 @@ through ``importlib.resources``; anything else is a path to a YAML file. Loading
 from __future__ import annotations
 
 import difflib
+import re
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -77,8 +78,10 @@ def _read_yaml(text: str, source: str) -> tuple[dict[KeyPath, int], object]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else None
+        context = getattr(exc, "context_mark", None)
+        key = _key_above(text, (context or mark).line + 1) if (context or mark) is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise PlaybookError([PlaybookIssue("error", "", f"not valid YAML: {problem}", source, line)]) from None
+        raise PlaybookError([PlaybookIssue("error", key, f"not valid YAML: {problem}", source, line)]) from None
     lines: dict[KeyPath, int] = {}
     duplicates: list[PlaybookIssue] = []
     if root is not None:
@@ -86,6 +89,20 @@ def _read_yaml(text: str, source: str) -> tuple[dict[KeyPath, int], object]:
     if duplicates:
         raise PlaybookError(duplicates)
     return lines, data
+
+
+def _key_above(text: str, line: int) -> str:
+    """Best guess of the key path a broken YAML line belongs to, from indentation (for messages)."""
+    stack: list[tuple[int, str]] = []
+    for raw in text.splitlines()[:line]:
+        m = re.match(r"^(\s*)(?:- )?([A-Za-z0-9_\-]+)\s*:", raw)
+        if not m or raw.lstrip().startswith("#"):
+            continue
+        indent = len(m.group(1))
+        while stack and stack[-1][0] >= indent:
+            stack.pop()
+        stack.append((indent, m.group(2)))
+    return ".".join(k for _, k in stack)
 
 
 def _walk(node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int], dups: list[PlaybookIssue], source: str) -> None:
