@@ -99,6 +99,67 @@ def register(app: typer.Typer) -> None:
                    f"superseded): {result.updated} updated, {result.appended} appended, {result.unchanged} unchanged, "
                    f"{result.stale} older than recorded; {verb} {result.offers_path}")
 
+    @app.command()
+    @user_errors
+    def review(
+        data: Path = typer.Option(..., "--data", help="Data directory (offers, subscriptions)."),
+        out: Path = typer.Option(None, "--out", help="Nightly output directory: reads history/scores.parquet, "
+                                                     "writes review/review.html and review/review.json there."),
+        history: Path = typer.Option(None, "--history", help="Score history file (default: OUT/history/scores.parquet)."),
+        as_of: str = typer.Option(None, "--as-of", help="Review date (default: the latest night in the history)."),
+        playbook: str = typer.Option(None, "--playbook", help="Shipped playbook name or YAML path: revenue target, "
+                                                              "capacities, score bands, SOP diagram."),
+        horizon_days: int = typer.Option(90, "--horizon-days", min=1, help="Prediction horizon of the scores."),
+        since: str = typer.Option(None, "--since", help="Only offers made on or after this date."),
+        revenue_target: float = typer.Option(None, "--revenue-target", min=0, help="Overrides the playbook's target."),
+        period: str = typer.Option(None, "--period", help="Target period: month, quarter or year."),
+        capacity: int = typer.Option(None, "--capacity", min=0, help="Human capacity (accounts); overrides the "
+                                                                     "playbook's weekly role capacities."),
+        cost_per_contact: float = typer.Option(0.0, "--cost-per-contact", min=0, help="Cost of one human contact."),
+        reference: Path = typer.Option(None, "--reference", help="Training features (+ score) for drift (parquet/CSV)."),
+        features: Path = typer.Option(None, "--features", help="Today's features (+ score) for drift."),
+        html: Path = typer.Option(None, "--html", help="HTML report path (default: OUT/review/review.html or ./review.html)."),
+        json_out: Path = typer.Option(None, "--json", help="JSON figures path (default: beside the HTML)."),
+    ) -> None:
+        """SOP step 7: conversion of past offers by band, node, action, channel and owner; calibration;
+        revenue vs target; drift; a recommended threshold under capacity. Writes HTML and JSON."""
+        from data.errors import UpsellError
+        from pipeline.review_report import history_path, run_review
+
+        if history is None and out is None:
+            raise UpsellError("review: give --out (the nightly output directory) or --history FILE")
+        if (reference is None) != (features is None):
+            raise UpsellError("review: drift needs both --reference (training features) and --features (today's)")
+        history_file = history if history is not None else history_path(out)
+        if history is None and not history_file.exists():
+            history_file = None  # no nightly run yet: the review needs --as-of and has no scores
+        base = (out / "review") if out is not None else Path(".")
+        html_path = html or base / "review.html"
+        json_path = json_out or html_path.with_suffix(".json")
+        options = {k: v for k, v in {"as_of": as_of, "since": since, "revenue_target": revenue_target,
+                                     "target_period": period, "capacity": capacity}.items() if v is not None}
+        result, files = run_review(data, history=history_file, playbook=playbook,
+                                   reference=reference, current_features=features, html_path=html_path,
+                                   json_path=json_path, horizon_days=horizon_days,
+                                   cost_per_contact=cost_per_contact, **options)
+        s = result.summary
+        conversion = "n/a" if s["conversion"] is None else f"{s['conversion']:.1%}"
+        typer.echo(f"review {result.as_of}: {s['offers']:,} offers, {s['accepted']:,} accepted ({conversion}), "
+                   f"revenue {s['revenue']:,.0f}")
+        rev = result.revenue
+        if rev.get("progress") is not None:
+            projection = "n/a" if rev["projected_vs_target"] is None else f"{rev['projected_vs_target']:.1%}"
+            typer.echo(f"revenue target: {rev['progress']:.1%} reached ({rev['period_start']} to {rev['period_end']}), "
+                       f"run-rate projection {projection} of target")
+        best = result.recommendation.get("band") if result.recommendation else None
+        if best:
+            typer.echo(f"recommended band threshold: {best['band']} (score >= {best['threshold']:.3f}), "
+                       f"{best['volume']:,} accounts")
+        for note in result.notes:
+            typer.echo(f"note: {note}")
+        if files:
+            typer.echo(f"wrote {files.html} and {files.json}")
+
 
 def _read_join(path: Path) -> "pd.DataFrame":
     """A per-account attribute file (CSV read as text, so ids keep their spelling)."""

@@ -1,0 +1,96 @@
+"""The review's I/O edge: read its inputs from disk, build it, write HTML + JSON atomically.
+
+``run_review`` is what ``upsell review`` and the nightly job call; ``build_review`` (pure) is what
+notebooks call with frames they already hold.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from data.atomic import write_bytes_atomic
+from data.errors import UpsellError
+from pipeline.review import ReviewResult, build_review, review_to_json
+from pipeline.review_html import render_review_html
+from pipeline.table_io import read_table
+
+HISTORY_FILE = Path("history") / "scores.parquet"
+
+
+@dataclass(frozen=True)
+class ReviewFiles:
+    """Where a review was written."""
+
+    html: Path
+    json: Path
+
+
+def read_frame(path: str | Path, what: str) -> pd.DataFrame:
+    """A parquet or CSV file as a frame; errors name the file and what it was meant to be."""
+    path = Path(path)
+    if not path.is_file():
+        raise UpsellError(f"{path}: no such {what} file")
+    try:
+        if path.suffix == ".parquet":
+            return pd.read_parquet(path)
+        return pd.read_csv(path)
+    except Exception as exc:  # the user's file
+        raise UpsellError(f"{path}: cannot read the {what} ({str(exc).splitlines()[0][:200]})") from None
+
+
+def history_path(out_dir: str | Path) -> Path:
+    """The score history the nightly job keeps under its output directory."""
+    return Path(out_dir) / HISTORY_FILE
+
+
+def run_review(
+    data_dir: str | Path,
+    *,
+    history: str | Path | pd.DataFrame | None = None,
+    playbook: Any | None = None,
+    reference: str | Path | pd.DataFrame | None = None,
+    current_features: str | Path | pd.DataFrame | None = None,
+    html_path: str | Path | None = None,
+    json_path: str | Path | None = None,
+    **options: Any,
+) -> tuple[ReviewResult, ReviewFiles | None]:
+    """Read offers/subscriptions from ``data_dir`` and the score history, build the review, write it.
+
+    ``playbook`` is a ``Playbook`` or a shipped name / YAML path. ``options`` go to
+    ``build_review`` (as_of, horizon_days, since, revenue_target, target_period, capacity, …).
+    Files are written only when ``html_path`` and ``json_path`` are given.
+    """
+    offers = read_table(data_dir, "offers")
+    subscriptions = read_table(data_dir, "subscriptions")
+    frames: Mapping[str, pd.DataFrame | None] = {
+        "history": _frame(history, "score history"),
+        "reference": _frame(reference, "training reference"),
+        "current": _frame(current_features, "current features"),
+    }
+    if isinstance(playbook, (str, Path)):
+        from pipeline.playbook import resolve_playbook
+
+        playbook = resolve_playbook(playbook)
+    result = build_review(offers, frames["history"], subscriptions=subscriptions, playbook=playbook,
+                          reference=frames["reference"], current_features=frames["current"], **options)
+    if html_path is None or json_path is None:
+        return result, None
+    files = write_review(result, html_path, json_path)
+    return result, files
+
+
+def write_review(result: ReviewResult, html_path: str | Path, json_path: str | Path) -> ReviewFiles:
+    """Write the review's HTML and JSON atomically."""
+    write_bytes_atomic(html_path, render_review_html(result).encode("utf-8"))
+    write_bytes_atomic(json_path, review_to_json(result).encode("utf-8"))
+    return ReviewFiles(html=Path(html_path), json=Path(json_path))
+
+
+def _frame(value: str | Path | pd.DataFrame | None, what: str) -> pd.DataFrame | None:
+    if value is None or isinstance(value, pd.DataFrame):
+        return value
+    return read_frame(value, what)
