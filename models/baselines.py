@@ -162,3 +162,16 @@ class RulesBaseline:
         never seen in training)."""
         counts = self.rule_score(X)
         return np.array([self.rate_by_count_.get(int(k), self.prior_) for k in counts], dtype=float)
+
+
+def playbook_triggers(playbook: object) -> TriggerFn:
+    """A playbook's own triggers as the rules baseline: one boolean column per trigger ``id``,
+    evaluated with the playbook's condition language (``pipeline.playbook.conditions``)."""
+    from pipeline.playbook.conditions import evaluate
+
+    triggers = list(getattr(playbook, "triggers"))
+
+    def fired(frame: pd.DataFrame) -> pd.DataFrame:
+        return pd.DataFrame({t.id: evaluate(t.when, frame) for t in triggers}, index=frame.index)
+
+    return fired

@@ -52,8 +52,10 @@ def to_matrix(frame: pd.DataFrame, features: Sequence[str], categories: Mapping[
     for col in features:
         values = frame[col]
         if col in categories:
+            known = list(categories[col])
             text = values.astype("string").astype(object).where(values.notna(), None)
-            out[col] = pd.Series(pd.Categorical(text, categories=list(categories[col])), index=frame.index)
+            text = text.where(text.isin(known), None)  # unseen at fit time → missing
+            out[col] = pd.Series(pd.Categorical(text, categories=known), index=frame.index)
         else:
             if is_categorical(values) and not isinstance(values.dtype, pd.CategoricalDtype):
                 converted = pd.to_numeric(values, errors="coerce")

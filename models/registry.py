@@ -136,8 +136,16 @@ def version_by_alias(name: str, alias: str) -> VersionInfo | None:
 
 def list_versions(name: str) -> list[VersionInfo]:
     """Every version of ``name``, oldest first."""
-    versions = client().search_model_versions(f"name = '{name}'")
-    return sorted((VersionInfo.from_mlflow(v) for v in versions), key=lambda v: int(v.version))
+    c = client()
+    versions = c.search_model_versions(f"name = '{name}'")
+    # search results carry no aliases; the registered model knows which version holds which
+    aliases: dict[str, list[str]] = {}
+    if versions:
+        for alias, version in (c.get_registered_model(name).aliases or {}).items():
+            aliases.setdefault(str(version), []).append(alias)
+    infos = [VersionInfo.from_mlflow(v) for v in versions]
+    infos = [VersionInfo(i.name, i.version, i.run_id, tuple(sorted(aliases.get(i.version, []))), i.tags, i.created_at) for i in infos]
+    return sorted(infos, key=lambda v: int(v.version))
 
 
 # ------------------------------------------------------------------ logging a run
@@ -265,14 +273,18 @@ def record_decision(
     backtest_key: str,
     min_improvement: float,
     command: str,
+    blocked: str | None = None,
     now: datetime | None = None,
 ) -> PromotionDecision:
     """Apply the promotion rule, move the ``champion`` alias if it passes, and record the decision
-    on the versions (``promotion_decision``; ``champion_periods`` opened/closed)."""
+    on the versions (``promotion_decision``; ``champion_periods`` opened/closed). ``blocked``
+    (e.g. suspected leakage) refuses promotion whatever the metrics say."""
     now = now or datetime.now(timezone.utc)
-    stamp = now.isoformat(timespec="seconds")
+    stamp = now.isoformat(timespec="microseconds")
     champion_value = None if champion_metrics is None else float(champion_metrics[metric])
     promoted, reason = decide(metric, float(challenger_metrics[metric]), champion_value, min_improvement)
+    if blocked:
+        promoted, reason = False, f"not promoted: {blocked}"
     decision = PromotionDecision(
         promoted=promoted,
         reason=reason,
@@ -301,7 +313,7 @@ def record_decision(
                 "until": None,
                 "by": command,
                 "replaced": None if champion is None else champion.version,
-                "metrics": {k: round(float(v), 6) for k, v in challenger_metrics.items()},
+                "metrics": {k: float(v) for k, v in challenger_metrics.items()},
                 "backtest_key": backtest_key,
             }
         )
