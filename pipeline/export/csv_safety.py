@@ -14,9 +14,12 @@ from __future__ import annotations
 import re
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
-_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_PLAIN_NUMBER_PATTERN = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
+_PLAIN_NUMBER = re.compile(_PLAIN_NUMBER_PATTERN)
 
 
 def is_formula_like(text: str) -> bool:
@@ -56,3 +59,21 @@ def _is_text(column: pd.Series) -> bool:
     if isinstance(dtype, pd.CategoricalDtype):
         return True
     return dtype == object or pd.api.types.is_string_dtype(dtype)
+
+
+def neutralise_arrow(table: pa.Table) -> pa.Table:
+    """The same rule on an Arrow table (vectorised; what the CSV writer uses on large exports)."""
+    columns = []
+    for column in table.columns:
+        if pa.types.is_dictionary(column.type):
+            column = column.cast(pa.string())
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            first = pc.utf8_slice_codeunits(column, 0, 1)
+            starts_risky = pc.fill_null(pc.is_in(first, value_set=pa.array(FORMULA_PREFIXES, column.type)), False)
+            if pc.any(starts_risky).as_py():  # most columns have none: skip the regex
+                number = pc.fill_null(pc.match_substring_regex(column, _PLAIN_NUMBER_PATTERN), False)
+                risky = pc.and_(starts_risky, pc.invert(number))
+                quoted = pc.binary_join_element_wise(pa.scalar("'", column.type), column, pa.scalar("", column.type))
+                column = pc.if_else(risky, quoted, column)
+        columns.append(column)
+    return pa.Table.from_arrays(columns, names=table.column_names)

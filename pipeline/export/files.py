@@ -1,27 +1,67 @@
 """Plain file targets: CSV (formula-safe) and parquet, written atomically with fixed settings."""
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from data.atomic import atomic_path
-from pipeline.export.csv_safety import neutralise_formulas
-
-CSV_DATETIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
+from pipeline.export.csv_safety import neutralise_arrow
 
 
-def write_csv(frame: pd.DataFrame, path: str | Path, *, datetime_format: str = CSV_DATETIME_FORMAT) -> str:
-    """Write ``frame`` as UTF-8 CSV (``\\n`` line ends), neutralising formula-like text; returns sha256.
+
+def iso_seconds(column: pd.Series, unit: str = "s", suffix: str = "") -> pd.Series:
+    """Timestamps as ISO 8601 text, UTC, to the second (``unit="D"``: dates), as a categorical.
+
+    Each distinct timestamp is formatted once (a scored list has a handful: as_of, due dates), so
+    this costs a sort, not a million ``strftime`` calls. Missing values stay missing.
+    """
+    stamps = column.dt.tz_convert("UTC").dt.tz_localize(None) if isinstance(column.dtype, pd.DatetimeTZDtype) else column
+    values = stamps.to_numpy(dtype=f"datetime64[{unit}]")
+    missing = np.isnat(values)
+    uniques, codes = np.unique(values[~missing], return_inverse=True)
+    all_codes = np.full(len(values), -1, dtype=np.int64)
+    all_codes[~missing] = codes
+    labels = [text + suffix for text in np.datetime_as_string(uniques, unit=unit).tolist()]
+    return pd.Series(pd.Categorical.from_codes(all_codes, categories=pd.Index(labels, dtype="str")), index=column.index)
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path) -> str:
+    """Write ``frame`` as UTF-8 CSV, neutralising formula-like text; returns the file's sha256.
 
     Every CSV the pipeline writes goes through here, so no CSV export can skip the neutralising.
+    Arrow's writer is used (≈10× pandas' ``to_csv``): text values are always quoted (the header only
+    when needed), numbers never, missing values are empty, booleans ``true``/``false``, timestamps ISO 8601 (``YYYY-MM-DDTHH:MM:SS``, UTC).
     """
-    safe = neutralise_formulas(frame)
+    table = neutralise_arrow(_arrow_table(frame))
+    header = io.StringIO()
+    csv.writer(header, lineterminator="\n").writerow(table.column_names)
     with atomic_path(path) as tmp:
-        safe.to_csv(tmp, index=False, lineterminator="\n", encoding="utf-8", date_format=datetime_format)
+        with tmp.open("wb") as handle:
+            handle.write(header.getvalue().encode("utf-8"))
+            pacsv.write_csv(table, handle, pacsv.WriteOptions(include_header=False, quoting_style="needed"))
         digest = _sha256(tmp)
     return digest
+
+
+def _arrow_table(frame: pd.DataFrame) -> pa.Table:
+    arrays = []
+    for name in frame.columns:
+        column = frame[name]
+        if column.dtype == object:  # mixed Python objects (joined columns): their text form
+            column = column.astype("str")
+        array = pa.array(column, from_pandas=True) if not isinstance(column.dtype, pd.CategoricalDtype) \
+            else pa.array(column.astype("object").where(column.notna(), None), type=pa.string())
+        if pa.types.is_timestamp(array.type):
+            array = pa.array(iso_seconds(column), from_pandas=True)
+        arrays.append(array)
+    return pa.Table.from_arrays(arrays, names=[str(c) for c in frame.columns])
 
 
 def write_parquet(frame: pd.DataFrame, path: str | Path) -> str:

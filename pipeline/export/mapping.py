@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -29,12 +29,11 @@ import pandas as pd
 import yaml
 
 from data.errors import UpsellError
+from pipeline.export.files import iso_seconds
 
 FieldType = Literal["auto", "date", "datetime", "text", "number"]
 FIELD_TYPES: tuple[str, ...] = ("auto", "date", "datetime", "text", "number")
 REQUIRED_SOURCES: tuple[str, ...] = ("as_of", "model_version")
-DATETIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
-DATE_FORMAT = "%Y-%m-%d"
 
 
 @dataclass(frozen=True)
@@ -107,20 +106,22 @@ def format_column(column: pd.Series, kind: FieldType, field: str) -> pd.Series:
         if pd.api.types.is_datetime64_any_dtype(column.dtype):
             kind = "datetime"
         elif pd.api.types.is_bool_dtype(column.dtype):
-            return column.map(lambda v: None if pd.isna(v) else ("true" if v else "false"))
+            text = column.astype("boolean").astype("str").str.lower()
+            return text.where(column.notna())
         else:
             return column
     if kind in ("date", "datetime"):
         stamps = _as_utc_naive(column, field)
-        return stamps.dt.strftime(DATE_FORMAT if kind == "date" else DATETIME_FORMAT)
+        if kind == "date":
+            return iso_seconds(stamps, unit="D")
+        return iso_seconds(stamps, suffix="Z")
     if kind == "number":
         numbers = pd.to_numeric(column, errors="coerce")
         bad = numbers.isna() & column.notna()
         if bad.any():
             raise UpsellError(f"mapping: field {field!r} is typed number but holds {column[bad].head(3).tolist()}")
         return numbers
-    out = column.astype("object")
-    return out.where(column.notna(), None).map(lambda v: v if v is None else str(v))
+    return column.astype("str")  # pandas 3: missing values stay missing
 
 
 def _as_utc_naive(column: pd.Series, field: str) -> pd.Series:
@@ -201,7 +202,3 @@ def _field_spec(source: str, value: Any, where: str) -> FieldSpec:
         raise UpsellError(f"{where}: fields.{source}: optional must be true or false")
     return FieldSpec(source=source, field=field, type=kind, optional=optional)
 
-
-def optional_spec(spec: FieldSpec) -> FieldSpec:
-    """``spec`` marked optional (for defaults that map columns only some data sets have)."""
-    return replace(spec, optional=True)

@@ -5,10 +5,11 @@ import csv
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from pipeline.export import export_scores
-from pipeline.export.csv_safety import neutralise_formulas
+from pipeline.export.csv_safety import neutralise_arrow, neutralise_formulas
 from tests.pipeline.conftest import make_scored_list
 
 EVIL = '=HYPERLINK("http://x","y")'
@@ -30,6 +31,8 @@ EVIL = '=HYPERLINK("http://x","y")'
 def test_text_cells(text: str, expected: str) -> None:
     out = neutralise_formulas(pd.DataFrame({"t": [text]}))
     assert out["t"].iloc[0] == expected
+    arrow = neutralise_arrow(pa.table({"t": pa.array([text, None])}))  # the CSV writer's vectorised twin
+    assert arrow.column("t").to_pylist() == [expected, None]
 
 
 def test_numeric_columns_stay_numeric() -> None:
@@ -56,5 +59,6 @@ def test_hyperlink_account_name_is_neutralised(tmp_path: Path, target: str, name
     assert rows[0][name_field] == "'" + EVIL
     assert rows[1][name_field] == "Acme"
     ev_field = {"salesforce": "Upsell_Expected_Value__c", "hubspot": "upsell_expected_value", "csv": "expected_value"}[target]
-    assert rows[0][ev_field] == "-50.0"
+    assert float(rows[0][ev_field]) == -50.0  # written as a number, not quoted text
     assert not any(v.startswith(("=", "@")) for row in rows for v in row.values())
+    assert ",-50," in (tmp_path / "out.csv").read_text() or ",-50\n" in (tmp_path / "out.csv").read_text()
