@@ -11,23 +11,22 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 import ibis.expr.types as ir
 import pandas as pd
 
-from features.accounts import build_accounts_features
-from features.offers import build_offers_features
-from features.pit import normalise_cutoffs
-from features.purchases import build_purchases_features
-from features.registry import KEY_COLUMNS, FeatureSpec, feature_registry, metric_key
+from features.accounts import accounts_values
+from features.offers import offers_values
+from features.pit import SourceValues, assemble, normalise_cutoffs
+from features.purchases import purchases_values
+from features.registry import SOURCES, FeatureSpec, feature_registry, metric_key
 from features.spine import build_spine
-from features.subscriptions import build_subscriptions_features
-from features.support import build_support_features
-from features.usage import build_usage_features, usage_metrics
+from features.subscriptions import subscriptions_values
+from features.support import support_values
+from features.usage import usage_metrics, usage_values
 
-Builder = Callable[[Mapping[str, ir.Table], ir.Table], ir.Table]
-BUILDERS: dict[str, Builder] = {
-    "accounts": build_accounts_features,
-    "subscriptions": build_subscriptions_features,
-    "purchases": build_purchases_features,
-    "support_tickets": build_support_features,
-    "offers": build_offers_features,
+VALUES: dict[str, Callable[[Mapping[str, ir.Table], ir.Table], SourceValues]] = {
+    "accounts": accounts_values,
+    "subscriptions": subscriptions_values,
+    "purchases": purchases_values,
+    "support_tickets": support_values,
+    "offers": offers_values,
 }
 
 
@@ -42,19 +41,37 @@ def feature_table(tables: Mapping[str, ir.Table], cutoffs: Iterable[object] | ob
     cuts = normalise_cutoffs(cutoffs)
     if spine is None:
         spine = build_spine(tables, cuts)
-    parts: list[ir.Table] = []
-    for source in ("accounts", "subscriptions", "purchases", "usage", "support_tickets", "offers"):
+    sources: list[SourceValues] = []
+    specs: list[FeatureSpec] = []
+    found: Sequence[str] = ()
+    for source in SOURCES:
         if source not in tables:
             continue
         if source == "usage":
             found = metrics if metrics is not None else usage_metrics(tables["usage"], before=cuts[-1])
-            parts.append(build_usage_features(tables, spine, found))
+            sources.append(usage_values(tables, spine, found))
         else:
-            parts.append(BUILDERS[source](tables, spine))
-    out = spine.select(*KEY_COLUMNS)
-    for part in parts:
-        out = out.join(part, list(KEY_COLUMNS)).select(out, *[c for c in part.columns if c not in KEY_COLUMNS])
-    return out.order_by(["as_of", "account_id"])
+            sources.append(VALUES[source](tables, spine))
+    produced = _produced(tables)
+    specs = [f for f in feature_registry(found) if f.source in tables and f.name not in produced["absent"]]
+    return assemble(spine, sources, specs).order_by(["as_of", "account_id"])
+
+
+def _produced(tables: Mapping[str, ir.Table]) -> dict[str, set[str]]:
+    """Features left out because an optional column they need is absent."""
+    absent: set[str] = set()
+    needs = {
+        ("accounts", "industry"): "acct_industry", ("accounts", "region"): "acct_region",
+        ("accounts", "segment"): "acct_segment", ("accounts", "size_band"): "acct_size_band",
+        ("accounts", "plan_tier"): "acct_plan_tier",
+        ("purchases", "category"): ("pur_n_categories_365d", "pur_top_category_365d"),
+        ("support_tickets", "csat"): "sup_csat_mean_180d",
+        ("offers", "reenter_at"): "off_days_to_reentry",
+    }
+    for (table, column), names in needs.items():
+        if table in tables and column not in tables[table].columns:
+            absent.update((names,) if isinstance(names, str) else names)
+    return {"absent": absent}
 
 
 def present_features(columns: Iterable[str]) -> list[FeatureSpec]:

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 import ibis
 import ibis.expr.types as ir
 
-from features.pit import attach, days_between, spine_cutoffs
+from features.pit import SourceValues, assemble, days_between, spine_cutoffs
 from features.registry import feature_registry
 
 SOURCE = "offers"
@@ -28,8 +28,8 @@ def treated_offers(offers: ir.Table) -> ir.Table:
     return o.mutate(decided_at=decided_at)
 
 
-def build_offers_features(tables: Mapping[str, ir.Table], spine: ir.Table) -> ir.Table:
-    """off_* features for every spine row."""
+def offers_values(tables: Mapping[str, ir.Table], spine: ir.Table) -> SourceValues:
+    """Partial values of the off_* features."""
     offers = treated_offers(tables[SOURCE])
     cuts = spine_cutoffs(spine)
     has_reentry = "reenter_at" in offers.columns
@@ -45,25 +45,33 @@ def build_offers_features(tables: Mapping[str, ir.Table], spine: ir.Table) -> ir
         off_count_365d=j.in_year.sum(),
         off_accepted_365d=(j.in_year & accepted).sum(),
         off_rejected_365d=(j.in_year & rejected).sum(),
-        _n_accepted=accepted.sum(),
-        _n_decided=(accepted | rejected).sum(),
+        _off_n_accepted=accepted.sum(),
+        _off_n_decided=(accepted | rejected).sum(),
         off_pending=(j.known_outcome == "pending").sum(),
-        _last_offered=j.offered_at.max(),
-        _last_rejection=j.decided_at.max(where=rejected),
-        _reenter=j.reenter_at.max(where=j.known_outcome == "deferred"),
+        _off_last_offered=j.offered_at.max(),
+        _off_last_rejection=j.decided_at.max(where=rejected),
+        _off_reenter=j.reenter_at.max(where=j.known_outcome == "deferred"),
     )
     order = ibis.window(group_by=["account_id", "as_of"], order_by=[ibis.desc("offered_at"), ibis.desc("offer_id")])
     ranked = j.mutate(_rank=ibis.row_number().over(order))
     last = ranked.filter(ranked._rank == 0).select("account_id", "as_of", off_last_outcome="known_outcome")
-    agg = agg.left_join(last, ["account_id", "as_of"]).select(agg, "off_last_outcome")
-    values = agg.select(
-        "account_id", "as_of", "off_count_365d", "off_accepted_365d", "off_rejected_365d", "off_pending",
-        "off_last_outcome",
-        off_days_since_last=days_between(agg.as_of, agg._last_offered),
-        off_days_since_last_rejection=days_between(agg.as_of, agg._last_rejection),
-        off_acceptance_rate=ibis.ifelse(agg._n_decided > 0, agg._n_accepted.cast("float64") / agg._n_decided,
-                                        ibis.null("float64")),
-        off_days_to_reentry=days_between(agg._reenter, agg.as_of),
-    )
+
+    def finish(g: ir.Table) -> dict[str, ir.Value]:
+        out = {n: g[n] for n in ("off_count_365d", "off_accepted_365d", "off_rejected_365d", "off_pending",
+                                 "off_last_outcome")}
+        out["off_days_since_last"] = days_between(g.as_of, g._off_last_offered)
+        out["off_days_since_last_rejection"] = days_between(g.as_of, g._off_last_rejection)
+        out["off_acceptance_rate"] = ibis.ifelse(g._off_n_decided > 0, g._off_n_accepted.cast("float64") / g._off_n_decided,
+                                                 ibis.null("float64"))
+        if has_reentry:
+            out["off_days_to_reentry"] = days_between(g._off_reenter, g.as_of)
+        return out
+
+    return SourceValues((agg, last), finish)
+
+
+def build_offers_features(tables: Mapping[str, ir.Table], spine: ir.Table) -> ir.Table:
+    """off_* features for every spine row."""
+    has_reentry = "reenter_at" in tables[SOURCE].columns
     specs = [f for f in feature_registry() if f.source == SOURCE and (has_reentry or f.name != "off_days_to_reentry")]
-    return attach(spine, values, specs)
+    return assemble(spine, [offers_values(tables, spine)], specs)

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 import ibis
 import ibis.expr.types as ir
 
-from features.pit import attach, days_between, spine_cutoffs, window_join
+from features.pit import SourceValues, assemble, days_between, spine_cutoffs, window_join
 from features.registry import feature_registry
 
 SOURCE = "subscriptions"
@@ -34,35 +34,36 @@ def current_subscription(subscriptions: ir.Table, cutoffs: ir.Table, days_before
                       renewal_at=out.renewal_at if "renewal_at" in out.columns else ibis.null("timestamp"))
 
 
-def build_subscriptions_features(tables: Mapping[str, ir.Table], spine: ir.Table) -> ir.Table:
-    """sub_* features for every spine row."""
+def subscriptions_values(tables: Mapping[str, ir.Table], spine: ir.Table) -> SourceValues:
+    """Partial values of the sub_* features."""
     subs = tables[SOURCE]
     cuts = spine_cutoffs(spine)
     now = current_subscription(subs, cuts)
-    year_ago = current_subscription(subs, cuts, days_before=365).select("account_id", "as_of", mrr_then="mrr")
-
+    now = now.select("account_id", "as_of", _sub_tier="plan_tier", _sub_mrr="mrr", _sub_seats="seats",
+                     _sub_started="started_at", _sub_renewal="renewal_at")
+    year_ago = current_subscription(subs, cuts, days_before=365).select("account_id", "as_of", _sub_mrr_then="mrr")
     ended = window_join(subs.select("account_id", "ended_at", "end_reason"), "ended_at", cuts, 365)
     changes = ended.group_by(["account_id", "as_of"]).agg(
         sub_n_upgrades_365d=(ended.end_reason == "upgraded").sum(),
         sub_n_downgrades_365d=(ended.end_reason == "downgraded").sum(),
     )
 
-    base = spine.left_join(now, ["account_id", "as_of"]).select(
-        spine.account_id, spine.as_of, "plan_tier", "mrr", "seats", "started_at", "renewal_at")
-    base = base.left_join(year_ago, ["account_id", "as_of"]).select(base, "mrr_then")
-    base = base.left_join(changes, ["account_id", "as_of"]).select(
-        base, "sub_n_upgrades_365d", "sub_n_downgrades_365d")
-    values = base.select(
-        "account_id", "as_of",
-        sub_is_active=base.started_at.notnull().cast("int64"),
-        sub_plan_tier=base.plan_tier,
-        sub_mrr=base.mrr,
-        sub_seats=base.seats,
-        sub_days_to_renewal=days_between(base.renewal_at, base.as_of),
-        sub_contract_age_days=days_between(base.as_of, base.started_at),
-        sub_n_upgrades_365d=base.sub_n_upgrades_365d,
-        sub_n_downgrades_365d=base.sub_n_downgrades_365d,
-        sub_mrr_change_365d=base.mrr.fill_null(0) - base.mrr_then.fill_null(0),
-    )
-    specs = [f for f in feature_registry() if f.source == SOURCE]
-    return attach(spine, values, specs)
+    def finish(g: ir.Table) -> dict[str, ir.Value]:
+        return {
+            "sub_is_active": g._sub_started.notnull().cast("int64"),
+            "sub_plan_tier": g._sub_tier,
+            "sub_mrr": g._sub_mrr,
+            "sub_seats": g._sub_seats,
+            "sub_days_to_renewal": days_between(g._sub_renewal, g.as_of),
+            "sub_contract_age_days": days_between(g.as_of, g._sub_started),
+            "sub_n_upgrades_365d": g.sub_n_upgrades_365d,
+            "sub_n_downgrades_365d": g.sub_n_downgrades_365d,
+            "sub_mrr_change_365d": g._sub_mrr.fill_null(0) - g._sub_mrr_then.fill_null(0),
+        }
+
+    return SourceValues((now, year_ago, changes), finish)
+
+
+def build_subscriptions_features(tables: Mapping[str, ir.Table], spine: ir.Table) -> ir.Table:
+    """sub_* features for every spine row."""
+    return assemble(spine, [subscriptions_values(tables, spine)], [f for f in feature_registry() if f.source == SOURCE])

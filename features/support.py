@@ -11,14 +11,14 @@ from collections.abc import Mapping
 import ibis
 import ibis.expr.types as ir
 
-from features.pit import attach, days_between, latest_before, spine_cutoffs, window_join
+from features.pit import SourceValues, assemble, days_between, latest_before, spine_cutoffs, window_join
 from features.registry import feature_registry
 
 SOURCE = "support_tickets"
 
 
-def build_support_features(tables: Mapping[str, ir.Table], spine: ir.Table) -> ir.Table:
-    """sup_* features for every spine row."""
+def support_values(tables: Mapping[str, ir.Table], spine: ir.Table) -> SourceValues:
+    """Partial values of the sup_* features."""
     tickets = tables[SOURCE]
     cuts = spine_cutoffs(spine)
     has_csat = "csat" in tickets.columns
@@ -48,10 +48,21 @@ def build_support_features(tables: Mapping[str, ir.Table], spine: ir.Table) -> i
         sup_hours_to_close_mean_180d=hours.mean(),
     )
 
-    values = latest_before(spine, tk, "opened_at", "last_opened")  # exactly the spine's rows
-    for part in (volume, still_open, resolution):
-        values = values.left_join(part, ["account_id", "as_of"]).select(
-            values, *[c for c in part.columns if c not in ("account_id", "as_of")])
-    values = values.mutate(sup_days_since_last_ticket=days_between(values.as_of, values.last_opened))
+    last = latest_before(spine, tk, "opened_at", "_sup_last_opened")
+    names = [c for p in (volume, still_open, resolution) for c in p.columns if c not in ("account_id", "as_of")]
+    if not has_csat:
+        names.remove("sup_csat_mean_180d")
+
+    def finish(g: ir.Table) -> dict[str, ir.Value]:
+        out = {n: g[n] for n in names}
+        out["sup_days_since_last_ticket"] = days_between(g.as_of, g._sup_last_opened)
+        return out
+
+    return SourceValues((volume, still_open, resolution, last), finish)
+
+
+def build_support_features(tables: Mapping[str, ir.Table], spine: ir.Table) -> ir.Table:
+    """sup_* features for every spine row."""
+    has_csat = "csat" in tables[SOURCE].columns
     specs = [f for f in feature_registry() if f.source == SOURCE and (has_csat or f.name != "sup_csat_mean_180d")]
-    return attach(spine, values, specs)
+    return assemble(spine, [support_values(tables, spine)], specs)

@@ -14,7 +14,7 @@ import ibis
 import ibis.expr.types as ir
 
 from data.errors import UpsellError
-from features.pit import attach, days_between, latest_before, spine_cutoffs, trend, window_join
+from features.pit import SourceValues, assemble, days_between, latest_before, spine_cutoffs, trend, window_join
 from features.registry import PER_METRIC_TEMPLATES, check_metric_names, expand_metric, feature_registry, metric_key
 
 SOURCE = "usage"
@@ -32,13 +32,10 @@ def usage_metrics(usage: ir.Table, before: object | None = None) -> list[str]:
     return metrics
 
 
-def build_usage_features(tables: Mapping[str, ir.Table], spine: ir.Table,
-                         metrics: Sequence[str] | None = None) -> ir.Table:
-    """use_* features for every spine row; per-metric columns for ``metrics`` (default: all in the data)."""
+def usage_values(tables: Mapping[str, ir.Table], spine: ir.Table, metrics: Sequence[str]) -> SourceValues:
+    """Partial values of the use_* features, with per-metric columns for ``metrics``."""
     usage = tables[SOURCE]
-    if metrics is None:
-        metrics = usage_metrics(usage)
-    keys = {metric_key(m) for m in metrics}
+    keys = sorted({metric_key(m) for m in metrics})
     if len(keys) != len(set(metrics)):
         raise UpsellError("usage.metric: two metric names map to the same feature key; rename one of them")
     cols = usage.columns
@@ -61,21 +58,19 @@ def build_usage_features(tables: Mapping[str, ir.Table], spine: ir.Table,
         util_max=j.util.max(where=recent),
         users_last=j.users.argmax(j.day, where=recent & j.users.notnull()),
         users_day=j.day.max(where=recent & j.users.notnull()),
-        seen_recent=recent.cast("int64").max(),
     )
     per_metric = per_metric.mutate(trend=trend(per_metric.value_30d, per_metric.value_prev))
-
     # active users on the account's latest day with a reading, whichever metric carries it
     latest_users_day = per_metric.users_day.max().over(ibis.window(group_by=["account_id", "as_of"]))
     pm = per_metric.mutate(on_latest=per_metric.users_day == latest_users_day)
     wide = {}
-    for key in sorted(keys):
+    for key in keys:
         here = pm.metric == key
-        names = {t.name: expand_metric(t, key).name for t in PER_METRIC_TEMPLATES}
-        wide[names["use_{metric}_value_30d"]] = pm.value_30d.max(where=here)
-        wide[names["use_{metric}_util_last"]] = pm.util_last.max(where=here)
-        wide[names["use_{metric}_util_max_30d"]] = pm.util_max.max(where=here)
-        wide[names["use_{metric}_trend_30d"]] = pm.trend.max(where=here)
+        name = {t.name: expand_metric(t, key).name for t in PER_METRIC_TEMPLATES}
+        wide[name["use_{metric}_value_30d"]] = pm.value_30d.max(where=here)
+        wide[name["use_{metric}_util_last"]] = pm.util_last.max(where=here)
+        wide[name["use_{metric}_util_max_30d"]] = pm.util_max.max(where=here)
+        wide[name["use_{metric}_trend_30d"]] = pm.trend.max(where=here)
     across = pm.group_by(["account_id", "as_of"]).agg(
         use_util_last=pm.util_last.max(),
         use_value_trend_30d=pm.trend.mean(),
@@ -92,12 +87,21 @@ def build_usage_features(tables: Mapping[str, ir.Table], spine: ir.Table,
     for pct in THRESHOLDS:
         daily_aggs[f"use_days_above_{pct}pct_30d"] = daily.day.nunique(where=daily.util >= pct / 100)
     day_level = daily.group_by(["account_id", "as_of"]).agg(**daily_aggs)
+    last = latest_before(spine, ev.filter(ev.value > 0), "day", "_use_last_day")
+    names = [c for c in (*across.columns, *day_level.columns) if c not in ("account_id", "as_of")]
 
-    last = latest_before(spine, ev.filter(ev.value > 0), "day", "last_day")  # exactly the spine's rows
-    values = last.left_join(across, ["account_id", "as_of"]).select(
-        last, *[c for c in across.columns if c not in ("account_id", "as_of")])
-    values = values.left_join(day_level, ["account_id", "as_of"]).select(
-        values, *[c for c in day_level.columns if c not in ("account_id", "as_of")])
-    values = values.mutate(use_days_since_last=days_between(values.as_of, values.last_day))
-    specs = [f for f in feature_registry(keys) if f.source == SOURCE]
-    return attach(spine, values, specs)
+    def finish(g: ir.Table) -> dict[str, ir.Value]:
+        out = {n: g[n] for n in names}
+        out["use_days_since_last"] = days_between(g.as_of, g._use_last_day)
+        return out
+
+    return SourceValues((across, day_level, last), finish)
+
+
+def build_usage_features(tables: Mapping[str, ir.Table], spine: ir.Table,
+                         metrics: Sequence[str] | None = None) -> ir.Table:
+    """use_* features for every spine row; per-metric columns for ``metrics`` (default: all in the data)."""
+    if metrics is None:
+        metrics = usage_metrics(tables[SOURCE])
+    specs = [f for f in feature_registry(metrics) if f.source == SOURCE]
+    return assemble(spine, [usage_values(tables, spine, metrics)], specs)
