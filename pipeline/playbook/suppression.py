@@ -47,61 +47,57 @@ def offer_state(offers: pd.DataFrame | None, account_ids: pd.Index, as_of: pd.Ti
     if missing:
         raise UpsellError(f"offers: missing column(s) {missing}; the decision layer needs {list(REQUIRED)}")
     o = _known_at(offers, account_ids, as_of)
-    if o.empty:
+    if len(o["row"]) == 0:
         return none
-    paths, limits = playbook.exit_paths, playbook.contact_limits
-    g = o.groupby("row", sort=False)
+    paths, limits, nr = playbook.exit_paths, playbook.contact_limits, playbook.exit_paths.no_response
+    row, offered, known, outcome = o["row"], o["offered_at"], o["known_at"], o["outcome"]
+    day = np.timedelta64(1, "D").astype("timedelta64[ns]")
+    now = np.datetime64(as_of, "ns")
 
-    def per_account(values: pd.Series, how: str, fill: object) -> np.ndarray:
-        agg = getattr(values.groupby(o["row"], sort=False), how)()
-        out = pd.Series(fill, index=pd.RangeIndex(n), dtype=agg.dtype if len(agg) else object)
-        out.iloc[agg.index.to_numpy()] = agg.to_numpy()
-        return out.to_numpy()
+    def latest(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
+        out = np.full(n, _NAT_LOW, dtype=np.int64)
+        np.maximum.at(out, row[mask], values[mask].view(np.int64))
+        return out.view("datetime64[ns]")
 
-    outcome = o["effective"]
-    pending = per_account(outcome.eq("pending"), "any", False).astype(bool)
-    first_pending = per_account(o["offered_at"].where(outcome.eq("pending")), "min", pd.NaT)
-    last_reject = per_account(o["known_at"].where(outcome.eq("rejected")), "max", pd.NaT)
-    last_accept = per_account(o["known_at"].where(outcome.eq("accepted")), "max", pd.NaT)
-    reenter = o["reenter_at"].fillna(o["known_at"] + pd.Timedelta(days=paths.deferred.reenter_after_days))
-    reenter_at = per_account(reenter.where(outcome.eq("deferred")), "max", pd.NaT)
-    window_start = as_of - pd.Timedelta(days=limits.window_days)
-    contacts = per_account(o["offered_at"].ge(window_start), "sum", 0).astype(np.int64)
+    is_pending, is_rejected = outcome == "pending", outcome == "rejected"
+    pending = np.bincount(row[is_pending], minlength=n) > 0
+    first_pending = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first_pending, row[is_pending], offered[is_pending].view(np.int64))
+    first_pending = first_pending.view("datetime64[ns]")
+    last_reject = latest(is_rejected, known)
+    last_accept = latest(outcome == "accepted", known)
+    reenter = np.where(np.isnat(o["reenter_at"]), known + paths.deferred.reenter_after_days * day, o["reenter_at"])
+    reenter_at = latest(outcome == "deferred", reenter)
+    in_window = offered >= now - limits.window_days * day
+    contacts = np.bincount(row[in_window], minlength=n)
 
-    latest = o.sort_values(["row", "offered_at", "order"]).drop_duplicates("row", keep="last")
+    # the latest offer per account (by offered_at, then offer_id): is it unanswered?
+    order = np.lexsort((o["order"], offered, row))
+    last_of_row = order[np.r_[row[order][1:] != row[order][:-1], True]]
     latest_nr = np.zeros(n, dtype=bool)
-    latest_nr[latest["row"].to_numpy()] = latest["effective"].eq("no_response").to_numpy()
+    latest_nr[row[last_of_row]] = outcome[last_of_row] == "no_response"
     latest_at = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
-    latest_at[latest["row"].to_numpy()] = latest["known_at"].to_numpy(dtype="datetime64[ns]")
-    answered = o["effective"].isin(["accepted", "rejected", "deferred"])
-    last_answer = per_account(o["offered_at"].where(answered), "max", pd.NaT)
-    after_answer = o["offered_at"] > pd.Series(last_answer).iloc[o["row"].to_numpy()].to_numpy()
-    after_answer |= pd.Series(last_answer).iloc[o["row"].to_numpy()].isna().to_numpy()
-    unanswered = per_account(outcome.eq("no_response") & after_answer, "sum", 0).astype(np.int64)
+    latest_at[row[last_of_row]] = known[last_of_row]
+    answered = np.isin(outcome, ["accepted", "rejected", "deferred"])
+    last_answer = latest(answered, offered).view(np.int64)
+    unanswered = np.bincount(row[(outcome == "no_response") & (offered.view(np.int64) > last_answer[row])], minlength=n)
 
-    nr = paths.no_response
-    as_of64 = np.datetime64(as_of, "ns")
-    follow_due = latest_at + np.timedelta64(nr.follow_up_after_days, "D")
-    waiting = latest_nr & (as_of64 < follow_due)
+    follow_due = latest_at + nr.follow_up_after_days * day
+    waiting = latest_nr & (now < follow_due)
     gave_up = latest_nr & ~waiting & ((unanswered > nr.max_follow_ups) | (nr.follow_up_action is None))
     follow_up = latest_nr & ~waiting & ~gave_up
-
-    def until(start: np.ndarray, days: int) -> np.ndarray:
-        return np.asarray(start, dtype="datetime64[ns]") + np.timedelta64(days, "D")
-
-    reject_until = until(last_reject, paths.rejected.cool_down_days)
-    silence_until = until(latest_at, paths.rejected.cool_down_days)
-    accept_until = until(last_accept, paths.accepted.cool_down_days)
-    reenter64 = np.asarray(reenter_at, dtype="datetime64[ns]")
+    reject_until = last_reject + paths.rejected.cool_down_days * day
+    silence_until = latest_at + paths.rejected.cool_down_days * day
+    accept_until = last_accept + paths.accepted.cool_down_days * day
     rules = [
-        (pending, lambda r: "pending offer since " + _day(first_pending, r) + ": not duplicated"),
-        (as_of64 < reject_until, lambda r: "rejected on " + _day(last_reject, r) + ": cool-down until " + _day(reject_until, r)),
-        (gave_up & (as_of64 < silence_until), lambda r: "no response to " + pd.Series(unanswered[r]).astype(str).to_numpy(dtype=object)
-         + " offer(s), last on " + _day(latest_at, r) + ": treated as a rejection, cool-down until " + _day(silence_until, r)),
-        (as_of64 < accept_until, lambda r: "accepted on " + _day(last_accept, r) + ": out of the upsell flow until " + _day(accept_until, r)),
-        (as_of64 < reenter64, lambda r: "deferred: re-entry on " + _day(reenter64, r)),
-        (waiting, lambda r: "no response to the offer of " + _day(latest_at, r) + ": follow-up due on " + _day(follow_due, r)),
-        (contacts >= limits.max_contacts, lambda r: "contact limit: " + pd.Series(contacts[r]).astype(str).to_numpy(dtype=object)
+        (pending, lambda r: "pending offer since " + _day(first_pending[r]) + ": not duplicated"),
+        (now < reject_until, lambda r: "rejected on " + _day(last_reject[r]) + ": cool-down until " + _day(reject_until[r])),
+        (gave_up & (now < silence_until), lambda r: "no response to " + unanswered[r].astype(str).astype(object)
+         + " offer(s), last on " + _day(latest_at[r]) + ": treated as a rejection, cool-down until " + _day(silence_until[r])),
+        (now < accept_until, lambda r: "accepted on " + _day(last_accept[r]) + ": out of the upsell flow until " + _day(accept_until[r])),
+        (now < reenter_at, lambda r: "deferred: re-entry on " + _day(reenter_at[r])),
+        (waiting, lambda r: "no response to the offer of " + _day(latest_at[r]) + ": follow-up due on " + _day(follow_due[r])),
+        (contacts >= limits.max_contacts, lambda r: "contact limit: " + contacts[r].astype(str).astype(object)
          + f" offer(s) in the last {limits.window_days} days (max {limits.max_contacts})"),
     ]
     reason = np.full(n, None, dtype=object)
@@ -114,40 +110,43 @@ def offer_state(offers: pd.DataFrame | None, account_ids: pd.Index, as_of: pd.Ti
     return OfferState(reason=reason, follow_up=follow_up & ~taken)
 
 
-def _known_at(offers: pd.DataFrame, account_ids: pd.Index, as_of: pd.Timestamp) -> pd.DataFrame:
+_NAT_LOW = np.iinfo(np.int64).min  # NaT's int64 value: "no such offer" for max-aggregations
+
+
+def _known_at(offers: pd.DataFrame, account_ids: pd.Index, as_of: pd.Timestamp) -> dict[str, np.ndarray]:
     """Offers made before ``as_of`` for scored accounts, with the outcome as known at ``as_of``."""
-    def ts(col: str) -> pd.Series:
+    def ts(col: str) -> np.ndarray:
         if col not in offers.columns:
-            return pd.Series(pd.NaT, index=offers.index, dtype="datetime64[ns]")
+            return np.full(len(offers), np.datetime64("NaT"), dtype="datetime64[ns]")
         try:
             values = pd.to_datetime(offers[col])
         except (ValueError, TypeError) as exc:
             raise UpsellError(f"offers.{col}: not a timestamp column ({exc})") from None
         if getattr(values.dt, "tz", None) is not None:
             values = values.dt.tz_convert("UTC").dt.tz_localize(None)
-        return values.astype("datetime64[ns]")
+        return values.to_numpy(dtype="datetime64[ns]")
 
     offered_at, outcome_at = ts("offered_at"), ts("outcome_at")
-    if offered_at.isna().any():
-        bad = offers.loc[offered_at.isna(), "account_id"].head(3).tolist()
+    if np.isnat(offered_at).any():
+        bad = offers.loc[np.isnat(offered_at), "account_id"].head(3).tolist()
         raise UpsellError(f"offers.offered_at: missing timestamps (accounts {bad})")
+    now = np.datetime64(as_of, "ns")
     row = account_ids.get_indexer(offers["account_id"].astype(str))
-    keep = (offered_at < as_of).to_numpy() & (row >= 0)
-    known = outcome_at.isna() | (outcome_at < as_of)
-    effective = offers["outcome"].astype(str).where(known, "pending")
-    order = offers["offer_id"].astype(str) if "offer_id" in offers.columns else pd.Series(np.arange(len(offers)), index=offers.index).astype(str)
-    frame = pd.DataFrame({
-        "row": row,
-        "offered_at": offered_at,
-        "known_at": outcome_at.where(known).fillna(offered_at),
-        "effective": effective,
-        "reenter_at": ts("reenter_at"),
-        "order": order,
-    })
-    return frame.loc[keep].reset_index(drop=True)
+    keep = (offered_at < now) & (row >= 0)
+    known = np.isnat(outcome_at) | (outcome_at < now)
+    outcome = offers["outcome"].astype(str).to_numpy(dtype=object)
+    order = offers["offer_id"].astype(str).to_numpy(dtype=object) if "offer_id" in offers.columns else np.arange(len(offers))
+    return {
+        "row": row[keep],
+        "offered_at": offered_at[keep],
+        "known_at": np.where(known & ~np.isnat(outcome_at), outcome_at, offered_at)[keep],
+        "outcome": np.where(known, outcome, "pending")[keep],
+        "reenter_at": ts("reenter_at")[keep],
+        "order": pd.factorize(order, sort=True)[0][keep],
+    }
 
 
-def _day(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """YYYY-MM-DD strings of ``values[rows]`` (an object array, for vectorised concatenation)."""
-    picked = pd.Series(np.asarray(values, dtype="datetime64[ns]")[rows])
-    return picked.dt.strftime("%Y-%m-%d").fillna("?").to_numpy(dtype=object)
+def _day(values: np.ndarray) -> np.ndarray:
+    """YYYY-MM-DD strings (object array, for vectorised concatenation); missing → '?'."""
+    text = np.datetime_as_string(np.asarray(values, dtype="datetime64[ns]").astype("datetime64[D]"))
+    return np.where(text == "NaT", "?", text).astype(object)
