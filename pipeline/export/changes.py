@@ -24,6 +24,7 @@ from data.atomic import atomic_path
 from data.errors import UpsellError
 
 IGNORED_COLUMNS: tuple[str, ...] = ("as_of", "run_id", "due_at", "rank")
+KEY_COLUMN = "account_id"  # matched, not hashed
 FLOAT_DECIMALS = 6
 STATE_COLUMNS: tuple[str, ...] = ("snapshot_as_of", "account_id", "row_hash")
 
@@ -43,7 +44,7 @@ class ChangePlan:
 
 def row_hashes(frame: pd.DataFrame, ignore: tuple[str, ...] = IGNORED_COLUMNS) -> pd.Series:
     """A uint64 hash per row of the compared columns (dtype-insensitive: CSV and parquet agree)."""
-    columns = sorted(c for c in frame.columns if c not in ignore)
+    columns = sorted(c for c in frame.columns if c not in ignore and c != KEY_COLUMN)
     canonical = pd.DataFrame({c: _canonical(frame[c]) for c in columns}, index=frame.index)
     values = pd.util.hash_pandas_object(canonical, index=False).to_numpy(dtype=np.uint64)
     signature = pd.util.hash_pandas_object(pd.Series(["\x1f".join(columns)]), index=False).iloc[0]
@@ -61,13 +62,15 @@ def plan_changes(frame: pd.DataFrame, state: pd.DataFrame | None, as_of: pd.Time
     earlier = state[state["snapshot_as_of"] < as_of]
     baseline_as_of = earlier["snapshot_as_of"].max() if len(earlier) else None
     baseline = earlier[earlier["snapshot_as_of"] == baseline_as_of] if baseline_as_of is not None else _empty_state()
-    known = current["account_id"].isin(baseline["account_id"])
-    same = pd.MultiIndex.from_frame(current[["account_id", "row_hash"]]).isin(
-        pd.MultiIndex.from_frame(baseline[["account_id", "row_hash"]]))
-    is_new = ~known.to_numpy()
-    is_changed = known.to_numpy() & ~same
+    # hash joins on object arrays: pandas' isin on Arrow strings is a Python loop
+    position = pd.Index(baseline["account_id"].to_numpy(dtype=object)).get_indexer(
+        current["account_id"].to_numpy(dtype=object))
+    is_new = position < 0
+    before = baseline["row_hash"].to_numpy(dtype=np.uint64)
+    now = current["row_hash"].to_numpy(dtype=np.uint64)
+    is_changed = ~is_new & (before[np.where(is_new, 0, position)] != now) if len(before) else np.zeros(len(now), bool)
     changed = pd.Series(is_new | is_changed, index=frame.index)
-    removed = int((~baseline["account_id"].isin(current["account_id"])).sum())
+    removed = len(baseline) - int(np.unique(position[~is_new]).size)
     later = state[state["snapshot_as_of"] > as_of]
     new_state = pd.concat([baseline, current, later], ignore_index=True)
     new_state = new_state.sort_values(["snapshot_as_of", "account_id"], kind="mergesort").reset_index(drop=True)
@@ -124,5 +127,4 @@ def _canonical(column: pd.Series) -> pd.Series:
         stamps = column.dt.tz_convert(None) if isinstance(column.dtype, pd.DatetimeTZDtype) else column
         raw = stamps.to_numpy(dtype="datetime64[s]").astype("int64").astype("float64")
         return pd.Series(raw, index=column.index).where(column.notna())
-    text = column.astype("object").where(column.notna(), "\x00")
-    return text.astype("str")
+    return column.astype("str").fillna("\x00")  # missing ≠ empty text

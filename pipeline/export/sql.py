@@ -9,7 +9,6 @@ The URL may carry a password: it is never printed — messages show the URL with
 """
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -118,49 +117,89 @@ def _column(name: str, values: pd.Series) -> sa.Column:
 
 
 def _upsert(conn: sa.Connection, target: sa.Table, frame: pd.DataFrame, shown: str) -> None:
-    columns = list(frame.columns)
-    updates = [c for c in columns if c != KEY_COLUMN]
+    """Dialect-specific bulk upsert: PostgreSQL COPY + INSERT … SELECT, SQLite executemany, else delete+insert."""
+    if frame.empty:
+        return
     dialect = conn.dialect.name
-    for rows in _records(frame):
-        if dialect in ("postgresql", "sqlite"):
-            if dialect == "postgresql":
-                from sqlalchemy.dialects.postgresql import insert
-            else:
-                from sqlalchemy.dialects.sqlite import insert
-            stmt = insert(target)
-            stmt = stmt.on_conflict_do_update(index_elements=[KEY_COLUMN],
-                                              set_={c: stmt.excluded[c] for c in updates})
-            conn.execute(stmt, rows)
-        else:
+    if dialect == "postgresql" and conn.dialect.driver == "psycopg":
+        _upsert_postgres_copy(conn, target, frame)
+    elif dialect == "sqlite":
+        _upsert_sqlite(conn, target, frame)
+    else:
+        for rows in _record_chunks(frame):
             keys = [r[KEY_COLUMN] for r in rows]
             conn.execute(target.delete().where(target.c[KEY_COLUMN].in_(keys)))
             conn.execute(target.insert(), rows)
 
 
-def _records(frame: pd.DataFrame) -> Iterator[list[dict]]:
-    """Rows as plain Python values (None for missing), in chunks."""
+def _upsert_postgres_copy(conn: sa.Connection, target: sa.Table, frame: pd.DataFrame) -> None:
+    quote = conn.dialect.identifier_preparer.quote
+    table = conn.dialect.identifier_preparer.format_table(target)
+    columns = [quote(str(c)) for c in frame.columns]
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c, name in zip(columns, frame.columns) if name != KEY_COLUMN)
+    staging = quote("_upsell_export_staging")
+    cursor = conn.connection.cursor()  # the DBAPI (psycopg) cursor, inside this transaction
+    try:
+        cursor.execute(f"CREATE TEMP TABLE {staging} (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DROP")
+        with cursor.copy(f"COPY {staging} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in _row_tuples(frame):
+                copy.write_row(row)
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(columns)} FROM {staging} "
+            f"ON CONFLICT ({quote(KEY_COLUMN)}) DO UPDATE SET {updates}"
+        )
+        cursor.execute(f"DROP TABLE {staging}")
+    finally:
+        cursor.close()
+
+
+def _upsert_sqlite(conn: sa.Connection, target: sa.Table, frame: pd.DataFrame) -> None:
+    quote = conn.dialect.identifier_preparer.quote
+    table = conn.dialect.identifier_preparer.format_table(target)
+    columns = [quote(str(c)) for c in frame.columns]
+    updates = ", ".join(f"{c} = excluded.{c}" for c, name in zip(columns, frame.columns) if name != KEY_COLUMN)
+    sql = (f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
+           f"ON CONFLICT ({quote(KEY_COLUMN)}) DO UPDATE SET {updates}")
+    # SQLAlchemy stores SQLite DATETIME as this text; write the same so its readers agree
+    as_text = frame.copy()
+    for name in frame.columns:
+        if pd.api.types.is_datetime64_any_dtype(frame[name].dtype):
+            as_text[name] = _sqlite_datetimes(frame[name])
+    cursor = conn.connection.cursor()
+    try:
+        for start in range(0, len(as_text), CHUNK_ROWS * 10):
+            cursor.executemany(sql, list(_row_tuples(as_text.iloc[start:start + CHUNK_ROWS * 10])))
+    finally:
+        cursor.close()
+
+
+def _sqlite_datetimes(column: pd.Series) -> pd.Series:
+    stamps = column.dt.tz_convert("UTC").dt.tz_localize(None) if isinstance(column.dtype, pd.DatetimeTZDtype) else column
+    values = stamps.to_numpy(dtype="datetime64[us]")
+    text = np.char.replace(np.datetime_as_string(values, unit="us").astype(str), "T", " ").astype(object)
+    text[np.isnat(values)] = None
+    return pd.Series(text, index=column.index, dtype=object)
+
+
+def _row_tuples(frame: pd.DataFrame) -> Iterator[tuple]:
+    """Rows as tuples of plain Python values (None for missing)."""
+    columns = [_python_values(frame[name]) for name in frame.columns]
+    return zip(*columns)
+
+
+def _record_chunks(frame: pd.DataFrame) -> Iterator[list[dict]]:
+    """Rows as dicts of plain Python values, in chunks (for the generic SQLAlchemy path)."""
+    names = [str(c) for c in frame.columns]
     for start in range(0, len(frame), CHUNK_ROWS):
         chunk = frame.iloc[start:start + CHUNK_ROWS]
-        columns = {name: _python_values(chunk[name]) for name in chunk.columns}
-        yield [dict(zip(columns, values)) for values in zip(*columns.values())]
+        yield [dict(zip(names, row)) for row in _row_tuples(chunk)]
 
 
 def _python_values(column: pd.Series) -> list:
     if pd.api.types.is_datetime64_any_dtype(column.dtype):
-        stamps = column.dt.tz_convert(None) if isinstance(column.dtype, pd.DatetimeTZDtype) else column
-        return [None if pd.isna(v) else v.to_pydatetime() for v in stamps]
-    values = column.astype("object").where(column.notna(), None).tolist()
-    return [_plain(v) for v in values]
-
-
-def _plain(value: object) -> object:
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, pd.Timestamp):
-        return value.to_pydatetime()
-    if isinstance(value, dt.date):
-        return value
-    return value
+        stamps = column.dt.tz_convert("UTC").dt.tz_localize(None) if isinstance(column.dtype, pd.DatetimeTZDtype) else column
+        return [None if pd.isna(v) else v for v in stamps.dt.to_pydatetime()]
+    return column.astype("object").where(column.notna(), None).tolist()
 
 
 def _clean(exc: BaseException, url: URL) -> str:
