@@ -46,3 +46,10 @@ def render_listing() -> str:
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|")
+
+
+def write_catalogue(path: str = DOC_PATH) -> None:
+    """Regenerate ``docs/features.md`` (atomically)."""
+    from data.atomic import write_bytes_atomic
+
+    write_bytes_atomic(path, render_catalogue().encode("utf-8"))
