@@ -60,8 +60,8 @@ def export_scores(
     """Export a scored account list to ``target`` at ``destination``.
 
     - ``target``: one of ``TARGETS`` (salesforce, hubspot, csv, parquet, sql).
-    - ``destination``: a file path (a directory gets the target's default file name) for file
-      targets; for ``sql`` a SQLAlchemy URL or a SQLite file path.
+    - ``destination``: a file path for file targets (a directory, or a path without a file
+      extension, gets the target's default file name, e.g. ``upsell_salesforce.csv``); for ``sql`` a SQLAlchemy URL or a SQLite file path.
     - ``mapping``: CRM targets only — a ``FieldMapping`` or a TOML/YAML mapping file.
     - ``attributes``: per-account columns to join in on ``account_id`` (accounts' ``name``, a CRM
       id crosswalk with ``hs_object_id`` or ``domain``…).
@@ -155,7 +155,7 @@ def _file_destination(spec: ExportTarget, destination: str | Path) -> Path | Non
     path = Path(destination)
     if "://" in str(destination):
         raise UpsellError(f"export: the {spec.name} target writes a file; {mask_url(str(destination))} is a URL")
-    if path.is_dir() or str(destination).endswith(("/", "\\")):
+    if path.is_dir() or str(destination).endswith(("/", "\\")) or (not path.exists() and not path.suffix):
         path = path / str(spec.default_file)
     return path
 
