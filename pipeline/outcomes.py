@@ -23,6 +23,7 @@ import hashlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from data.coerce import coerce_table
@@ -187,22 +188,29 @@ def merge_outcomes(
     if problems:
         raise DataContractError(render_problems(problems, source), problems)
 
-    counts = {"updated": 0, "appended": 0, "unchanged": 0, "stale": 0}
-    for i in outcomes.index[matched]:
-        row = outcomes.loc[i]
-        j = int(position[i])
-        recorded_at = offers.at[j, "outcome_at"]
-        if pd.notna(recorded_at) and row["outcome_at"] < recorded_at:
-            counts["stale"] += 1
-            continue
-        if all(_same(offers.at[j, c], row[c]) for c in OUTCOME_FIELDS if c in offers.columns):
-            counts["unchanged"] += 1
-            continue
-        for column in OUTCOME_FIELDS:
-            if column not in offers.columns:
-                offers[column] = pd.Series(None, index=offers.index, dtype=outcomes[column].dtype)
-            offers.at[j, column] = row[column]
-        counts["updated"] += 1
+    counts = {"updated": 0, "appended": 0, "unchanged": 0, "stale": 0, "superseded": 0}
+    hits = outcomes[matched].assign(_pos=position[matched].to_numpy())
+    # one offer named twice (by offer_id and by natural key): its latest outcome wins
+    hits = hits.sort_values(["_pos", "outcome_at", "_row"], kind="mergesort")
+    latest = ~hits.duplicated("_pos", keep="last")
+    counts["superseded"] = int((~latest).sum())
+    hits = hits[latest]
+    for column in OUTCOME_FIELDS:
+        if column not in offers.columns:
+            offers[column] = pd.Series(None, index=offers.index, dtype=outcomes[column].dtype)
+    rows = hits["_pos"].to_numpy()
+    recorded_at = offers["outcome_at"].to_numpy()[rows]
+    stale = ~pd.isna(recorded_at) & (hits["outcome_at"].to_numpy() < recorded_at)
+    same = np.ones(len(hits), dtype=bool)
+    for column in OUTCOME_FIELDS:
+        same &= _equal(offers[column].iloc[rows], hits[column])
+    update = ~stale & ~same
+    counts["stale"] = int(stale.sum())
+    counts["unchanged"] = int((~stale & same).sum())
+    counts["updated"] = int(update.sum())
+    for column in OUTCOME_FIELDS:
+        values = hits.loc[update, column]
+        offers.loc[rows[update], column] = values.astype(offers[column].dtype).to_numpy()
     appended = outcomes[new].copy()
     if len(appended):
         missing_id = appended["offer_id"].isna()
@@ -239,6 +247,7 @@ def import_outcomes(source: str | Path, data_dir: str | Path, *, dry_run: bool =
                 render_problems(offer_problems, f"{target} (after merging {source.name})"), offer_problems)
         if not dry_run:
             write_table(merged, target)
+    superseded += counts.pop("superseded")
     return OutcomeImportResult(
         source=str(source), offers_path=str(target), rows_read=len(raw), duplicates_dropped=duplicates,
         superseded=superseded, written=changed and not dry_run, notes=tuple(notes), **counts,
@@ -288,12 +297,13 @@ def _derived_id(key: str) -> str:
     return "crm-" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
 
 
-def _same(a: object, b: object) -> bool:
-    if pd.isna(a) and pd.isna(b):
-        return True
-    if pd.isna(a) or pd.isna(b):
-        return False
-    return a == b
+def _equal(recorded: pd.Series, incoming: pd.Series) -> np.ndarray:
+    """Element-wise equality where missing equals missing."""
+    a = recorded.reset_index(drop=True)
+    b = incoming.reset_index(drop=True)
+    both_missing = (a.isna() & b.isna()).to_numpy()
+    equal = (a == b).fillna(False).to_numpy(dtype=bool) if len(a) else np.zeros(0, dtype=bool)
+    return both_missing | equal
 
 
 def _shown(frame: pd.DataFrame) -> pd.DataFrame:

@@ -185,3 +185,14 @@ def test_unknown_file_type(tmp_path: Path) -> None:
     path.write_text("x")
     with pytest.raises(UpsellError, match=r"\.csv, \.csv\.gz or \.parquet"):
         import_outcomes(path, _data_dir(tmp_path))
+
+
+def test_offer_named_by_id_and_by_natural_key_keeps_the_latest(tmp_path: Path) -> None:
+    data = _data_dir(tmp_path)
+    text = ("offer_id,account_id,offered_at,offer_type,outcome,outcome_at,reenter_at\n"
+            ",A2,2026-10-02 09:00,add_on,accepted,2026-10-20,\n"  # = O2, later
+            "O2,,,,deferred,2026-10-05,2026-12-01\n")
+    result = import_outcomes(_write_csv(tmp_path, text), data)
+    assert (result.updated, result.superseded, result.appended) == (1, 1, 0)
+    offers = pd.read_parquet(data / "offers.parquet").set_index("offer_id")
+    assert offers.loc["O2", "outcome"] == "accepted" and pd.isna(offers.loc["O2", "reenter_at"])
