@@ -96,6 +96,7 @@ def build_review(
     capacity: int | Mapping[str, int | None] | None = None,
     cost_per_contact: float = 0.0,
     min_offers_per_cell: int | None = None,
+    calibration_nights: int | None = 12,
     reference: pd.DataFrame | None = None,
     current_features: pd.DataFrame | None = None,
 ) -> ReviewResult:
@@ -105,7 +106,8 @@ def build_review(
     capacities, score bands, smallest judged cell). ``today`` defaults to the history's rows at
     ``as_of``. ``reference``/``current_features`` are training and today's feature frames for drift
     (include ``score`` in both to see score drift). Only offers made before ``as_of`` (and after
-    ``since``) are reviewed, so the same inputs always give the same review.
+    ``since``) are reviewed, so the same inputs always give the same review. Realised calibration
+    uses the ``calibration_nights`` most recent nights whose horizon has closed (None: all).
     """
     notes: list[str] = []
     from_playbook = playbook_review_settings(playbook) if playbook is not None else {}
@@ -137,7 +139,7 @@ def build_review(
 
     if history is not None:
         events = expansion_events(offers, subscriptions)
-        outcomes = realised_outcomes(history, events, review_date, horizon_days)
+        outcomes = realised_outcomes(history, events, review_date, horizon_days, max_nights=calibration_nights)
         calib = calibration_table(outcomes)
         calib_summary = calibration_summary(outcomes, calib, horizon_days)
         if subscriptions is None:
@@ -192,6 +194,7 @@ def build_review(
         "capacity": dict(capacity) if isinstance(capacity, Mapping) else capacity,
         "cost_per_contact": cost_per_contact,
         "min_offers_per_cell": min_cell,
+        "calibration_nights": calibration_nights,
         "playbook": from_playbook.get("name"),
     }
     return ReviewResult(

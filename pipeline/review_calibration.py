@@ -36,10 +36,15 @@ def expansion_events(offers: pd.DataFrame | None, subscriptions: pd.DataFrame | 
 
 
 def realised_outcomes(history: pd.DataFrame, events: pd.DataFrame, review_date: pd.Timestamp,
-                      horizon_days: int) -> pd.DataFrame:
-    """History rows with complete windows, plus ``realised`` (0/1): an expansion event in the window."""
+                      horizon_days: int, max_nights: int | None = None) -> pd.DataFrame:
+    """History rows with complete windows (the ``max_nights`` latest such nights, None = all), plus
+    ``realised`` (0/1): an expansion event in the window."""
     horizon = pd.Timedelta(days=horizon_days)
-    scored = history[history["as_of"] + horizon <= review_date][["account_id", "as_of", "score"]].dropna(subset=["score"])
+    complete = history[history["as_of"] + horizon <= review_date]
+    if max_nights is not None:
+        nights = np.sort(complete["as_of"].unique())[-max_nights:]
+        complete = complete[complete["as_of"].isin(nights)]
+    scored = complete[["account_id", "as_of", "score"]].dropna(subset=["score"])
     scored = scored.assign(account_id=scored["account_id"].astype("str"), as_of=scored["as_of"].astype("datetime64[us]"))
     if scored.empty:
         return scored.assign(realised=pd.Series(dtype="int64"))

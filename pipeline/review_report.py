@@ -19,6 +19,8 @@ from pipeline.review_html import render_review_html
 from pipeline.table_io import read_table
 
 HISTORY_FILE = Path("history") / "scores.parquet"
+HISTORY_COLUMNS: tuple[str, ...] = ("account_id", "as_of", "score", "score_band", "decision_path", "final_node",
+                                    "action", "channel", "owner_role", "expected_value")
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,7 @@ def run_review(
     offers = read_table(data_dir, "offers")
     subscriptions = read_table(data_dir, "subscriptions")
     frames: Mapping[str, pd.DataFrame | None] = {
-        "history": _frame(history, "score history"),
+        "history": history if isinstance(history, pd.DataFrame) or history is None else read_history(history),
         "reference": _frame(reference, "training reference"),
         "current": _frame(current_features, "current features"),
     }
@@ -88,6 +90,23 @@ def write_review(result: ReviewResult, html_path: str | Path, json_path: str | P
     write_bytes_atomic(html_path, render_review_html(result).encode("utf-8"))
     write_bytes_atomic(json_path, review_to_json(result).encode("utf-8"))
     return ReviewFiles(html=Path(html_path), json=Path(json_path))
+
+
+def read_history(path: str | Path) -> pd.DataFrame:
+    """The score history, only the columns the review uses (it grows by one scored list a night)."""
+    path = Path(path)
+    if not path.is_file():
+        raise UpsellError(f"{path}: no such score history file")
+    try:
+        if path.suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            present = set(pq.read_schema(path).names)
+            return pd.read_parquet(path, columns=[c for c in HISTORY_COLUMNS if c in present])
+        frame = pd.read_csv(path)
+    except Exception as exc:  # the user's file
+        raise UpsellError(f"{path}: cannot read the score history ({str(exc).splitlines()[0][:200]})") from None
+    return frame[[c for c in HISTORY_COLUMNS if c in frame.columns]]
 
 
 def _frame(value: str | Path | pd.DataFrame | None, what: str) -> pd.DataFrame | None:

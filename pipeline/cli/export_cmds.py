@@ -116,6 +116,8 @@ def register(app: typer.Typer) -> None:
         capacity: int = typer.Option(None, "--capacity", min=0, help="Human capacity (accounts); overrides the "
                                                                      "playbook's weekly role capacities."),
         cost_per_contact: float = typer.Option(0.0, "--cost-per-contact", min=0, help="Cost of one human contact."),
+        calibration_nights: int = typer.Option(12, "--calibration-nights", min=1,
+                                               help="Latest nights with a closed horizon used for calibration."),
         reference: Path = typer.Option(None, "--reference", help="Training features (+ score) for drift (parquet/CSV)."),
         features: Path = typer.Option(None, "--features", help="Today's features (+ score) for drift."),
         html: Path = typer.Option(None, "--html", help="HTML report path (default: OUT/review/review.html or ./review.html)."),
@@ -141,7 +143,8 @@ def register(app: typer.Typer) -> None:
         result, files = run_review(data, history=history_file, playbook=playbook,
                                    reference=reference, current_features=features, html_path=html_path,
                                    json_path=json_path, horizon_days=horizon_days,
-                                   cost_per_contact=cost_per_contact, **options)
+                                   cost_per_contact=cost_per_contact, calibration_nights=calibration_nights,
+                                   **options)
         s = result.summary
         conversion = "n/a" if s["conversion"] is None else f"{s['conversion']:.1%}"
         typer.echo(f"review {result.as_of}: {s['offers']:,} offers, {s['accepted']:,} accepted ({conversion}), "

@@ -209,3 +209,11 @@ def test_no_history_needs_a_date() -> None:
         build_review(OFFERS, None)
     result = build_review(OFFERS, None, as_of="2026-10-01")
     assert result.summary["unscored_offers"] == 5 and result.calibration_summary["n"] == 0
+
+
+def test_calibration_uses_the_latest_complete_nights_only() -> None:
+    history = pd.concat([HISTORY, _night("2026-06-01", {"A1": 0.9, "A2": 0.9, "A3": 0.9, "A4": 0.9})], ignore_index=True)
+    both = build_review(OFFERS, history, horizon_days=90, calibration_nights=None)
+    assert both.calibration_summary["nights"] == 2 and both.calibration_summary["n"] == 8
+    latest = build_review(OFFERS, history, horizon_days=90, calibration_nights=1)
+    assert latest.calibration_summary["first_night"] == "2026-07-01" and latest.calibration_summary["n"] == 4
