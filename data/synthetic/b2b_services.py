@@ -23,10 +23,10 @@ SCENARIO = Scenario(
     name="b2b_services",
     id_prefix="CLI",
     dynamics=Dynamics(
-        util_mean=np.log(0.8), util_mean_sd=0.15, util_rho=0.75, util_sd=0.15, util_ref=np.log(0.9),
+        util_mean=np.log(0.8), util_mean_sd=0.1, util_rho=0.85, util_sd=0.13, util_ref=np.log(0.9),
         new_account_ramp=0.3,
-        pain_mean=0.0, pain_mean_sd=0.35, pain_rho=0.6, pain_sd=0.4, hidden_sd=0.25,
-        expansion=ExpansionCoefs(intercept=-3.4, util=2.4, trend=1.4, pain=-0.6, fit=0.7, renewal=1.0,
+        pain_mean=0.0, pain_mean_sd=0.35, pain_rho=0.7, pain_sd=0.35, hidden_sd=0.2,
+        expansion=ExpansionCoefs(intercept=-3.4, util=2.6, trend=1.4, pain=-0.35, fit=0.7, renewal=1.0,
                                  rejected=-0.6, deferred=0.8, recent_purchase=0.0, treat=0.8),
         churn=ChurnCoefs(intercept=-5.4, util=-1.2, pain=0.8, fit=-0.3, renewal=2.3),
         offer=OfferCoefs(intercept=-2.6, util=1.6, renewal=1.4, fit=0.4),

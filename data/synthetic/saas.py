@@ -22,10 +22,10 @@ SCENARIO = Scenario(
     name="saas",
     id_prefix="ACC",
     dynamics=Dynamics(
-        util_mean=np.log(0.68), util_mean_sd=0.15, util_rho=0.78, util_sd=0.13, util_ref=np.log(0.8),
+        util_mean=np.log(0.68), util_mean_sd=0.1, util_rho=0.85, util_sd=0.12, util_ref=np.log(0.8),
         new_account_ramp=0.35,
-        pain_mean=0.0, pain_mean_sd=0.35, pain_rho=0.6, pain_sd=0.4, hidden_sd=0.25,
-        expansion=ExpansionCoefs(intercept=-3.5, util=2.6, trend=1.5, pain=-0.45, fit=0.8, renewal=0.9,
+        pain_mean=0.0, pain_mean_sd=0.35, pain_rho=0.7, pain_sd=0.35, hidden_sd=0.2,
+        expansion=ExpansionCoefs(intercept=-3.5, util=2.8, trend=1.5, pain=-0.3, fit=0.8, renewal=0.9,
                                  rejected=-0.6, deferred=0.8, recent_purchase=0.0, treat=0.7),
         churn=ChurnCoefs(intercept=-5.2, util=-1.5, pain=0.5, fit=-0.3, renewal=2.2),
         offer=OfferCoefs(intercept=-2.9, util=2.0, renewal=1.2, fit=0.3),

@@ -22,10 +22,10 @@ SCENARIO = Scenario(
     name="telecom",
     id_prefix="TEL",
     dynamics=Dynamics(
-        util_mean=np.log(0.75), util_mean_sd=0.2, util_rho=0.72, util_sd=0.18, util_ref=np.log(0.85),
+        util_mean=np.log(0.75), util_mean_sd=0.12, util_rho=0.82, util_sd=0.16, util_ref=np.log(0.85),
         new_account_ramp=0.25,
-        pain_mean=0.0, pain_mean_sd=0.35, pain_rho=0.55, pain_sd=0.45, hidden_sd=0.25,
-        expansion=ExpansionCoefs(intercept=-3.7, util=2.2, trend=1.2, pain=-0.5, fit=0.7, renewal=1.2,
+        pain_mean=0.0, pain_mean_sd=0.35, pain_rho=0.7, pain_sd=0.35, hidden_sd=0.2,
+        expansion=ExpansionCoefs(intercept=-3.7, util=2.5, trend=1.2, pain=-0.3, fit=0.7, renewal=1.2,
                                  rejected=-0.5, deferred=0.7, recent_purchase=0.0, treat=0.6),
         churn=ChurnCoefs(intercept=-5.3, util=-0.8, pain=0.7, fit=-0.2, renewal=2.5),
         offer=OfferCoefs(intercept=-2.7, util=1.8, renewal=1.3, fit=0.2),
