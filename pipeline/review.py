@@ -103,8 +103,8 @@ def build_review(
     """Build the review as of ``as_of`` (default: the latest night in ``history``).
 
     Explicit arguments win over what the ``playbook`` says (revenue target and period, role
-    capacities, score bands, smallest judged cell). ``today`` defaults to the history's rows at
-    ``as_of``. ``reference``/``current_features`` are training and today's feature frames for drift
+    capacities, score bands, smallest judged cell). ``today`` defaults to the history's latest
+    night at or before ``as_of``. ``reference``/``current_features`` are training and today's feature frames for drift
     (include ``score`` in both to see score drift). Only offers made before ``as_of`` (and after
     ``since``) are reviewed, so the same inputs always give the same review. Realised calibration
     uses the ``calibration_nights`` most recent nights whose horizon has closed (None: all).
@@ -114,9 +114,15 @@ def build_review(
     history = _normalise_history(history)
     review_date = _review_date(as_of, history)
     if today is None and history is not None:
-        today = history[history["as_of"] == review_date]
-        if today.empty:
-            notes.append(f"no scored list in the history for {review_date.date()}: today's sections are empty")
+        earlier = history.loc[history["as_of"] <= review_date, "as_of"]
+        if earlier.empty:
+            notes.append(f"no scored list in the history on or before {review_date.date()}: today's sections are empty")
+            today = history.iloc[0:0]
+        else:
+            latest = earlier.max()
+            today = history[history["as_of"] == latest]
+            if latest != review_date:
+                notes.append(f"today's list is the latest night before the review date: {latest.date()}")
     today = _normalise_history(today) if today is not None else None
     offers = _normalise_offers(offers)
     revenue_target = revenue_target if revenue_target is not None else from_playbook.get("revenue_target")

@@ -157,7 +157,11 @@ def _threshold(r: ReviewResult) -> str:
                        f"expected {_money(best['expected_revenue'])}.</p>")
     if not r.threshold.empty:
         out.append(_threshold_chart(r.threshold, cap))
-        out.append(_table(r.threshold, ["threshold", "band", "volume", "expected_revenue", "net_expected_revenue",
+        best_score = (rec.get("score") or {}).get("threshold")
+        shown = r.threshold[r.threshold["band"].notna() | (r.threshold["threshold"] == best_score)]
+        out.append("<p class='muted small'>Band edges and the recommended score threshold; the JSON lists every "
+                   "candidate.</p>")
+        out.append(_table(shown, ["threshold", "band", "volume", "expected_revenue", "net_expected_revenue",
                                         "fits_capacity"],
                           {"threshold": _num, "expected_revenue": _money, "net_expected_revenue": _money}))
     return "\n".join(out)
@@ -253,11 +257,12 @@ def _threshold_chart(table: pd.DataFrame, capacity: int | None) -> str:
 def _table(frame: pd.DataFrame, columns: list[str], formats: dict[str, Any]) -> str:
     columns = [c for c in columns if c in frame.columns]
     head = "".join(f"<th>{_e(c.replace('_', ' '))}</th>" for c in columns)
+    values = {c: frame[c].tolist() for c in columns}  # per column: ints stay ints (iterrows would upcast)
     body = []
-    for _, row in frame.iterrows():
+    for i in range(len(frame)):
         cells = []
         for c in columns:
-            value = row[c]
+            value = values[c][i]
             text = formats[c](value) if c in formats else (_int(value) if _is_int(value) else _plain(value))
             cells.append(f"<td>{_e(text)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
@@ -285,7 +290,7 @@ def _int(value: Any) -> str:
 
 
 def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) or (hasattr(value, "dtype") and value.dtype.kind in "iu")
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _plain(value: Any) -> str:
