@@ -239,15 +239,17 @@ def _calibration_chart(table: pd.DataFrame) -> str:
 
 def _threshold_chart(table: pd.DataFrame, capacity: int | None) -> str:
     fig, ax = _figure(6.0, 3.2)
-    ax.plot(table["threshold"], table["volume"], color="#1565c0", label="volume")
+    lines = ax.step(table["threshold"], table["volume"], where="post", color="#1565c0", label="accounts at or above")
     if capacity is not None:
-        ax.axhline(capacity, color="#c62828", linestyle="--", label="capacity")
+        lines.append(ax.axhline(capacity, color="#c62828", linestyle="--", label="human capacity"))
     ax.set_xlabel("score threshold")
     ax.set_ylabel("accounts")
     other = ax.twinx()
-    other.plot(table["threshold"], table["net_expected_revenue"], color="#2e7d32", label="net expected revenue")
+    other.spines[["top"]].set_visible(False)
+    lines += other.step(table["threshold"], table["net_expected_revenue"], where="post", color="#2e7d32",
+                        label="net expected revenue")
     other.set_ylabel("net expected revenue")
-    ax.legend(loc="upper right")
+    ax.legend(lines, [line.get_label() for line in lines], loc="upper right", fontsize=8)
     ax.set_title("Volume and expected revenue by threshold")
     return _png(fig)
 
