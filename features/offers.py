@@ -38,7 +38,9 @@ def offers_values(tables: Mapping[str, ir.Table], spine: ir.Table) -> SourceValu
     j = o.join(cuts, o.offered_at < cuts.as_of)  # offers are few per account: all history
     known = j.decided_at.notnull() & (j.decided_at < j.as_of)
     outcome = ibis.ifelse(known, j.outcome, "pending")
-    j = j.mutate(known_outcome=outcome, in_year=days_between(j.as_of, j.offered_at) <= 365)
+    latest_first = ibis.window(group_by=["account_id", "as_of"], order_by=[ibis.desc("offered_at"), ibis.desc("offer_id")])
+    j = j.mutate(known_outcome=outcome, in_year=days_between(j.as_of, j.offered_at) <= 365,
+                 is_last=ibis.row_number().over(latest_first) == 0)
     accepted = j.known_outcome == "accepted"
     rejected = j.known_outcome == "rejected"
     agg = j.group_by(["account_id", "as_of"]).agg(
@@ -51,10 +53,8 @@ def offers_values(tables: Mapping[str, ir.Table], spine: ir.Table) -> SourceValu
         _off_last_offered=j.offered_at.max(),
         _off_last_rejection=j.decided_at.max(where=rejected),
         _off_reenter=j.reenter_at.max(where=j.known_outcome == "deferred"),
+        off_last_outcome=j.known_outcome.max(where=j.is_last),
     )
-    order = ibis.window(group_by=["account_id", "as_of"], order_by=[ibis.desc("offered_at"), ibis.desc("offer_id")])
-    ranked = j.mutate(_rank=ibis.row_number().over(order))
-    last = ranked.filter(ranked._rank == 0).select("account_id", "as_of", off_last_outcome="known_outcome")
 
     def finish(g: ir.Table) -> dict[str, ir.Value]:
         out = {n: g[n] for n in ("off_count_365d", "off_accepted_365d", "off_rejected_365d", "off_pending",
@@ -67,7 +67,7 @@ def offers_values(tables: Mapping[str, ir.Table], spine: ir.Table) -> SourceValu
             out["off_days_to_reentry"] = days_between(g._off_reenter, g.as_of)
         return out
 
-    return SourceValues((agg, last), finish)
+    return SourceValues((agg,), finish)
 
 
 def build_offers_features(tables: Mapping[str, ir.Table], spine: ir.Table) -> ir.Table:

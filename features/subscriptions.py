@@ -12,7 +12,7 @@ from collections.abc import Mapping
 import ibis
 import ibis.expr.types as ir
 
-from features.pit import SourceValues, assemble, days_between, spine_cutoffs, window_join
+from features.pit import SourceValues, assemble, days_between, spine_cutoffs
 from features.registry import feature_registry
 
 SOURCE = "subscriptions"
@@ -38,14 +38,32 @@ def subscriptions_values(tables: Mapping[str, ir.Table], spine: ir.Table) -> Sou
     """Partial values of the sub_* features."""
     subs = tables[SOURCE]
     cuts = spine_cutoffs(spine)
-    now = current_subscription(subs, cuts)
-    now = now.select("account_id", "as_of", _sub_tier="plan_tier", _sub_mrr="mrr", _sub_seats="seats",
-                     _sub_started="started_at", _sub_renewal="renewal_at")
-    year_ago = current_subscription(subs, cuts, days_before=365).select("account_id", "as_of", _sub_mrr_then="mrr")
-    ended = window_join(subs.select("account_id", "ended_at", "end_reason"), "ended_at", cuts, 365)
-    changes = ended.group_by(["account_id", "as_of"]).agg(
-        sub_n_upgrades_365d=(ended.end_reason == "upgraded").sum(),
-        sub_n_downgrades_365d=(ended.end_reason == "downgraded").sum(),
+    cols = ["subscription_id", "account_id", "plan_tier", "started_at", "ended_at", "end_reason", "mrr"]
+    s = subs.select(*cols,
+                    seats=subs.seats if "seats" in subs.columns else ibis.null("int64"),
+                    renewal_at=subs.renewal_at if "renewal_at" in subs.columns else ibis.null("timestamp"))
+    j = s.join(cuts, s.started_at < cuts.as_of)  # plan periods are few per account: all history
+    year_ago = j.as_of - ibis.interval(days=365)
+    active_now = (j.ended_at.isnull() | (j.ended_at >= j.as_of)).cast("int8")
+    active_then = ((j.started_at < year_ago) & (j.ended_at.isnull() | (j.ended_at >= year_ago))).cast("int8")
+    j = j.mutate(_now=active_now, _then=active_then)
+
+    def first(flag: str) -> ir.BooleanValue:  # the latest-started period with ``flag`` set (ties: larger id)
+        w = ibis.window(group_by=["account_id", "as_of"],
+                        order_by=[ibis.desc(flag), ibis.desc("started_at"), ibis.desc("subscription_id")])
+        return (ibis.row_number().over(w) == 0) & (j[flag] == 1)
+
+    j = j.mutate(_is_now=first("_now"), _is_then=first("_then"))
+    ended_in_year = j.ended_at.notnull() & (j.ended_at < j.as_of) & (j.ended_at >= year_ago)
+    values = j.group_by(["account_id", "as_of"]).agg(
+        _sub_tier=j.plan_tier.max(where=j._is_now),
+        _sub_mrr=j.mrr.max(where=j._is_now),
+        _sub_seats=j.seats.max(where=j._is_now),
+        _sub_started=j.started_at.max(where=j._is_now),
+        _sub_renewal=j.renewal_at.max(where=j._is_now),
+        _sub_mrr_then=j.mrr.max(where=j._is_then),
+        sub_n_upgrades_365d=(ended_in_year & (j.end_reason == "upgraded")).sum(),
+        sub_n_downgrades_365d=(ended_in_year & (j.end_reason == "downgraded")).sum(),
     )
 
     def finish(g: ir.Table) -> dict[str, ir.Value]:
@@ -61,7 +79,7 @@ def subscriptions_values(tables: Mapping[str, ir.Table], spine: ir.Table) -> Sou
             "sub_mrr_change_365d": g._sub_mrr.fill_null(0) - g._sub_mrr_then.fill_null(0),
         }
 
-    return SourceValues((now, year_ago, changes), finish)
+    return SourceValues((values,), finish)
 
 
 def build_subscriptions_features(tables: Mapping[str, ir.Table], spine: ir.Table) -> ir.Table:
