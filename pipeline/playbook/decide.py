@@ -30,6 +30,7 @@ import logging
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from data.errors import UpsellError
 from pipeline.playbook.capacity import NONE, assign, used_this_week
@@ -66,19 +67,22 @@ def decide(
     """
     as_of = _timestamp(as_of)
     check_playbook(playbook)
-    ids = _account_ids(scored)
+    ids, order = _account_ids(scored)
     n = len(ids)
+    account_rank = np.empty(n, dtype=np.int64)
+    account_rank[order] = np.arange(n)
     index = pd.Index(ids)
-    account_rank = pd.factorize(ids, sort=True)[0]
     score = _score(scored)
-    band = _bands(score, playbook)
+    bands = playbook.bands_high_to_low()
+    band = _band_codes(score, bands)
+    band_names = [b.name for b in bands]
     side = _account_side(accounts, index)
 
     absent = sorted(_condition_names(playbook) - set(scored.columns) - {"score", "score_band"})
     if absent:
         log.warning("playbook %s reads %d feature(s) absent from the scored frame, treated as missing: %s",
                     playbook.name, len(absent), ", ".join(absent))
-    conditions = ConditionCache(scored, {"score_band": pd.Series(band, dtype=object)})
+    conditions = ConditionCache(scored, {"score_band": pd.Series(pd.Categorical.from_codes(band, band_names))})
 
     codes = NodeCodes.of(playbook)
     lookup = codes.lookup()
@@ -101,14 +105,14 @@ def decide(
         steps[follow, 0] = codes.code(FOLLOW_UP)
         steps[follow, 1] = codes.code(follow_action)
         chosen = np.where(follow, action_ids.index(follow_action), chosen)
-    suppressed = (chosen != NONE) & pd.notna(state.reason)
+    suppressed = (chosen != NONE) & (state.reason != None)  # noqa: E711 (object array: elementwise)
     chosen = np.where(suppressed, NONE, chosen)
 
     deal_value = np.array([playbook.actions[a].deal_value for a in action_ids] + [np.nan])
-    value = score * deal_value[np.where(chosen == NONE, -1, chosen)]
+    value = score * deal_value[chosen]  # NONE (-1) picks the trailing NaN
     capacity = assign(playbook, chosen, value, account_rank, used_this_week(offers, as_of), as_of)
     final_action = capacity.action
-    value = score * deal_value[np.where(final_action == NONE, -1, final_action)]
+    value = score * deal_value[final_action]
 
     suffix = np.full((n, 2), NONE, dtype=np.int32)
     suffix[suppressed, 0] = codes.code(SUPPRESSED)
@@ -118,62 +122,64 @@ def decide(
     suffix[capacity.deferred & moved, 1] = codes.code(CAPACITY_DEFERRED)
     suffix[capacity.deferred & ~moved, 0] = codes.code(CAPACITY_DEFERRED)
     full_steps = np.concatenate([steps, suffix], axis=1)
-    decision_path = joined_labels(full_steps, lookup, ">")
+    path_codes, path_labels = joined_labels(full_steps, lookup, ">")
     final_code = full_steps[:, 0].copy()
     for col in range(1, full_steps.shape[1]):
         final_code = np.where(full_steps[:, col] != NONE, full_steps[:, col], final_code)
 
-    fired = np.where(routes.fired, np.arange(len(playbook.triggers), dtype=np.int32)[None, :], NONE)
-    fired = np.where(fired != NONE, np.array([codes.code(t.id) for t in playbook.triggers], dtype=np.int32)[None, :], NONE)
-    triggers = joined_labels(fired, lookup, ";")
+    trigger_codes = np.array([codes.code(t.id) for t in playbook.triggers], dtype=np.int32)
+    fired = np.where(routes.fired, trigger_codes[None, :], NONE)
+    fired_codes, fired_labels = joined_labels(fired, lookup, ";")
 
     has_action = final_action != NONE
-    pick = np.where(has_action, final_action, len(action_ids))
-
-    def per_action(attr: str) -> np.ndarray:
-        return np.array([getattr(playbook.actions[a], attr) for a in action_ids] + [None], dtype=object)[pick]
-
-    owner_role = per_action("owner")
-    owner_id = np.where(has_action & (owner_role == playbook.account_owner_role), side["owner_id"], None)
-    sla = np.array([playbook.actions[a].sla_days for a in action_ids] + [0], dtype="timedelta64[D]")[pick]
+    roles = list(playbook.roles)
+    role_code = np.array([roles.index(playbook.actions[a].owner) for a in action_ids] + [NONE])[final_action]
+    owner_role_is_owner = role_code == (roles.index(playbook.account_owner_role) if playbook.account_owner_role in roles else -2)
+    sla = np.array([playbook.actions[a].sla_days for a in action_ids] + [0], dtype="timedelta64[D]")[final_action]
     due_at = np.where(has_action, np.datetime64(as_of, "ns") + sla.astype("timedelta64[ns]"), np.datetime64("NaT", "ns"))
 
+    final_action, role_code, value = final_action[order], role_code[order], value[order]  # output order: account_id
+
+    def per_action(attr: str) -> pd.Series:
+        values = [getattr(playbook.actions[a], attr) for a in action_ids]
+        labels = sorted(set(values))
+        table = np.array([labels.index(v) for v in values] + [NONE])
+        return _labels(table[final_action], labels)
+
     out = pd.DataFrame({
-        "account_id": pd.Series(ids, dtype="str"),
-        "score_band": _text(band),
-        "triggers": _text(triggers),
-        "decision_path": _text(decision_path),
-        "final_node": _text(lookup[final_code]),
-        "action": _text(np.array(action_ids + [None], dtype=object)[pick]),
-        "offer_type": _text(per_action("offer_type")),
-        "channel": _text(per_action("channel")),
-        "owner_role": _text(owner_role),
-        "owner_id": _text(owner_id),
-        "priority": pd.array(_priority(final_action, owner_role, value, account_rank), dtype="Int64"),
-        "expected_value": np.where(has_action, value, np.nan),
-        "due_at": pd.Series(due_at, dtype="datetime64[ns]"),
-        "suppression_reason": _text(np.where(suppressed, state.reason, None)),
-        "capacity_note": _text(capacity.note),
+        "account_id": _ids_in_order(scored["account_id"], order),
+        "score_band": _labels(band[order], band_names),
+        "triggers": _labels(fired_codes[order], fired_labels),
+        "decision_path": _labels(path_codes[order], path_labels),
+        "final_node": _labels(final_code[order], list(codes.ids)),
+        "action": _labels(final_action, action_ids),
+        "offer_type": per_action("offer_type"),
+        "channel": per_action("channel"),
+        "owner_role": _labels(role_code, roles),
+        "owner_id": _sparse_text(owner_role_is_owner, side["owner_id"], order),
+        "priority": _priority(final_action, role_code, value, account_rank[order]),
+        "expected_value": np.where(final_action != NONE, value, np.nan),
+        "due_at": pd.Series(due_at[order], dtype="datetime64[ns]"),
+        "suppression_reason": _sparse_text(suppressed, state.reason, order),
+        "capacity_note": _sparse_text((capacity.rerouted_from != NONE) | capacity.deferred, capacity.note, order),
     })
-    out = out.iloc[np.argsort(account_rank, kind="stable")].reset_index(drop=True)
     out.attrs["missing_features"] = absent
     return out
 
 
-def _priority(action: np.ndarray, owner_role: np.ndarray, value: np.ndarray, account_rank: np.ndarray) -> np.ndarray:
+def _priority(action: np.ndarray, role_code: np.ndarray, value: np.ndarray, account_rank: np.ndarray) -> pd.arrays.IntegerArray:
     """1-based queue position per owner role: highest expected value first, then account_id."""
     out = np.full(len(action), -1, dtype=np.int64)
     rows = np.flatnonzero(action != NONE)
     if rows.size == 0:
-        return pd.array([pd.NA] * len(action), dtype="Int64")
-    role_code = pd.factorize(owner_role[rows], sort=True)[0]
+        return pd.arrays.IntegerArray(out, np.ones(len(action), dtype=bool))
     v = np.where(np.isnan(value[rows]), -np.inf, value[rows])
-    sort = np.lexsort((account_rank[rows], -v, role_code))
-    order, sorted_roles = rows[sort], role_code[sort]
+    sort = np.lexsort((account_rank[rows], -v, role_code[rows]))
+    order, sorted_roles = rows[sort], role_code[rows][sort]
     starts = np.r_[0, np.flatnonzero(np.diff(sorted_roles)) + 1]
     run_start = np.repeat(starts, np.diff(np.r_[starts, len(order)]))
     out[order] = np.arange(len(order)) - run_start + 1
-    return pd.Series(out).where(out > 0).astype("Int64").array
+    return pd.arrays.IntegerArray(np.maximum(out, 0), out <= 0)
 
 
 def _timestamp(as_of: str | pd.Timestamp) -> pd.Timestamp:
@@ -188,18 +194,22 @@ def _timestamp(as_of: str | pd.Timestamp) -> pd.Timestamp:
     return ts.as_unit("ns")
 
 
-def _account_ids(scored: pd.DataFrame) -> np.ndarray:
+def _account_ids(scored: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The ids (object array) and the permutation that sorts them; ids must be present and unique."""
     for col in ("account_id", "score"):
         if col not in scored.columns:
             raise UpsellError(f"scored: missing column {col!r} (have {list(scored.columns)[:8]}…)")
-    ids = scored["account_id"]
-    if ids.isna().any():
-        raise UpsellError(f"scored.account_id: {int(ids.isna().sum())} missing id(s) at rows {list(np.flatnonzero(ids.isna())[:3])}")
-    ids = ids.astype(str).to_numpy(dtype=object)
-    dup = pd.Series(ids).duplicated(keep=False)
-    if dup.any():
-        raise UpsellError(f"scored.account_id: ids must be unique; duplicated e.g. {sorted(set(ids[dup.to_numpy()]))[:3]}")
-    return ids
+    raw = scored["account_id"]
+    if raw.isna().any():
+        raise UpsellError(f"scored.account_id: {int(raw.isna().sum())} missing id(s) at rows {list(np.flatnonzero(raw.isna())[:3])}")
+    ids = raw.astype(str).to_numpy(dtype=object)
+    fixed = ids.astype("U") if len(ids) else np.array([], dtype="U1")
+    order = np.argsort(fixed, kind="stable")
+    ordered = fixed[order]
+    dup = np.flatnonzero(ordered[1:] == ordered[:-1])
+    if dup.size:
+        raise UpsellError(f"scored.account_id: ids must be unique; duplicated e.g. {sorted(set(ordered[dup].tolist()))[:3]}")
+    return ids, order
 
 
 def _score(scored: pd.DataFrame) -> np.ndarray:
@@ -213,12 +223,12 @@ def _score(scored: pd.DataFrame) -> np.ndarray:
     return score
 
 
-def _bands(score: np.ndarray, playbook: Playbook) -> np.ndarray:
-    bands = playbook.bands_high_to_low()
-    band = np.full(len(score), None, dtype=object)
-    for b in reversed(bands):  # lowest first, higher bands overwrite
-        band[score >= b.min_score] = b.name
-    return band
+def _band_codes(score: np.ndarray, bands: list) -> np.ndarray:
+    """Index into ``bands`` (highest min_score first) of each score's band; -1 for a missing score."""
+    code = np.full(len(score), -1, dtype=np.int64)
+    for i in range(len(bands) - 1, -1, -1):  # lowest band first, higher bands overwrite
+        code[score >= bands[i].min_score] = i
+    return code
 
 
 def _account_side(accounts: pd.DataFrame | None, index: pd.Index) -> dict[str, np.ndarray | None]:
@@ -228,12 +238,17 @@ def _account_side(accounts: pd.DataFrame | None, index: pd.Index) -> dict[str, n
         return out
     if "account_id" not in accounts.columns:
         raise UpsellError("accounts: missing column 'account_id'")
-    pos = pd.Index(accounts["account_id"].astype(str)).get_indexer(index)
+    row = index.get_indexer(accounts["account_id"].astype(str))  # reuses the scored ids' hash table
+    hit = row >= 0
+    if np.bincount(row[hit], minlength=1).max(initial=0) > 1:
+        dup = accounts["account_id"][accounts["account_id"].duplicated()].head(3).tolist()
+        raise UpsellError(f"accounts.account_id: ids must be unique; duplicated e.g. {dup}")
     for col in ("owner_id", "segment", "plan_tier"):
         if col in accounts.columns:
-            values = accounts[col].astype(object).to_numpy()
-            aligned = np.where(pos >= 0, values[np.maximum(pos, 0)], None)
-            out[col] = np.where(pd.isna(aligned), None, aligned)
+            values = accounts[col].to_numpy(dtype=object)[hit]
+            aligned = np.full(len(index), None, dtype=object)
+            aligned[row[hit]] = np.where(pd.isna(values), None, values)
+            out[col] = aligned
     return out
 
 
@@ -269,5 +284,30 @@ def _condition_names(playbook: Playbook) -> set[str]:
     return set().union(*(parse_condition(t).names for t in texts))
 
 
-def _text(values: np.ndarray) -> pd.Series:
-    return pd.Series(np.asarray(values, dtype=object), dtype="str")
+_STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default "str" dtype
+
+
+def _labels(codes: np.ndarray, labels: list[str]) -> pd.Series:
+    """A string column from integer codes into ``labels`` (negative = missing), built in Arrow."""
+    codes = np.asarray(codes, dtype=np.int32)
+    taken = pa.array(list(labels), type=pa.string()).take(pa.array(codes, mask=codes < 0))
+    return pd.Series(pd.array(taken, dtype=_STR))
+
+
+def _sparse_text(mask: np.ndarray, values: np.ndarray, order: np.ndarray) -> pd.Series:
+    """String column in output ``order``: ``values`` where ``mask`` (and not None), else missing.
+
+    Only the masked rows are touched in Python-object land; the rest is integer work.
+    """
+    rows = order[mask[order]]
+    picked = values[rows]
+    keep = np.flatnonzero(pd.notna(picked))
+    codes = np.full(len(order), -1, dtype=np.int32)
+    codes[np.flatnonzero(mask[order])[keep]] = np.arange(len(keep), dtype=np.int32)
+    return _labels(codes, picked[keep].tolist())
+
+
+def _ids_in_order(ids: pd.Series, order: np.ndarray) -> pd.Series:
+    """The account_id column permuted into output order (an Arrow take, not a Python loop)."""
+    as_text = ids if isinstance(ids.dtype, pd.StringDtype) and ids.dtype == _STR else ids.astype(_STR)
+    return as_text.take(order).reset_index(drop=True)

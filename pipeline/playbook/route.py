@@ -101,15 +101,17 @@ def route(playbook: Playbook, codes: NodeCodes, conditions: ConditionCache, ente
     return Routes(fired=fired, steps=matrix, terminal=terminal)
 
 
-def joined_labels(matrix: np.ndarray, lookup: np.ndarray, sep: str) -> np.ndarray:
-    """Rows of node codes (NONE = nothing) → joined id strings, one Python join per DISTINCT row.
+def joined_labels(matrix: np.ndarray, lookup: np.ndarray, sep: str) -> tuple[np.ndarray, list[str]]:
+    """Rows of node codes (NONE = nothing) → (code per row, joined labels); -1 = nothing to join.
+
+    One Python join per DISTINCT row.
 
     Accounts share few distinct paths, so the rows are factorised first (mixed-radix int64 key,
     or ``np.unique`` on rows when the key would overflow) and only the distinct rows are joined.
     """
     n, width = matrix.shape
     if width == 0:
-        return np.full(n, None, dtype=object)
+        return np.full(n, -1, dtype=np.int64), []
     radix = len(lookup) + 1
     if width * np.log2(radix) < 62:
         key = np.zeros(n, dtype=np.int64)
@@ -123,5 +125,9 @@ def joined_labels(matrix: np.ndarray, lookup: np.ndarray, sep: str) -> np.ndarra
             rest //= radix
     else:
         rows, inverse = np.unique(matrix, axis=0, return_inverse=True)
-    labels = np.array([sep.join(lookup[c] for c in row if c != NONE) or None for row in rows] + [None], dtype=object)
-    return labels[np.asarray(inverse).reshape(-1)]
+    labels = [sep.join(lookup[c] for c in row if c != NONE) for row in rows]
+    codes = np.asarray(inverse, dtype=np.int64).reshape(-1)
+    empty = [i for i, text in enumerate(labels) if not text]
+    if empty:
+        codes = np.where(np.isin(codes, empty), -1, codes)
+    return codes, labels

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from data.contract import OUTCOMES
 from data.errors import UpsellError
 from pipeline.playbook.schema import Playbook
 
@@ -72,13 +73,13 @@ def offer_state(offers: pd.DataFrame | None, account_ids: pd.Index, as_of: pd.Ti
     contacts = np.bincount(row[in_window], minlength=n)
 
     # the latest offer per account (by offered_at, then offer_id): is it unanswered?
-    order = np.lexsort((o["order"], offered, row))
+    order = _latest_order(row, offered, o["offer_id"])
     last_of_row = order[np.r_[row[order][1:] != row[order][:-1], True]]
     latest_nr = np.zeros(n, dtype=bool)
     latest_nr[row[last_of_row]] = outcome[last_of_row] == "no_response"
     latest_at = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
     latest_at[row[last_of_row]] = known[last_of_row]
-    answered = np.isin(outcome, ["accepted", "rejected", "deferred"])
+    answered = (outcome == "accepted") | (outcome == "rejected") | (outcome == "deferred")
     last_answer = latest(answered, offered).view(np.int64)
     unanswered = np.bincount(row[(outcome == "no_response") & (offered.view(np.int64) > last_answer[row])], minlength=n)
 
@@ -110,6 +111,21 @@ def offer_state(offers: pd.DataFrame | None, account_ids: pd.Index, as_of: pd.Ti
     return OfferState(reason=reason, follow_up=follow_up & ~taken)
 
 
+def _latest_order(row: np.ndarray, offered: np.ndarray, offer_id: np.ndarray) -> np.ndarray:
+    """Offers sorted by account row, offered_at, offer_id (ids compared only where the rest ties)."""
+    order = np.lexsort((offered, row))
+    same = (row[order][1:] == row[order][:-1]) & (offered[order][1:] == offered[order][:-1])
+    if same.any():
+        tied = np.zeros(len(order), dtype=bool)
+        tied[1:] |= same
+        tied[:-1] |= same
+        positions = np.flatnonzero(tied)
+        sub = order[positions]
+        resorted = sub[np.lexsort((offer_id[sub].astype("U"), offered[sub], row[sub]))]
+        order[positions] = resorted
+    return order
+
+
 _NAT_LOW = np.iinfo(np.int64).min  # NaT's int64 value: "no such offer" for max-aggregations
 
 
@@ -134,15 +150,18 @@ def _known_at(offers: pd.DataFrame, account_ids: pd.Index, as_of: pd.Timestamp) 
     row = account_ids.get_indexer(offers["account_id"].astype(str))
     keep = (offered_at < now) & (row >= 0)
     known = np.isnat(outcome_at) | (outcome_at < now)
-    outcome = offers["outcome"].astype(str).to_numpy(dtype=object)
-    order = offers["offer_id"].astype(str).to_numpy(dtype=object) if "offer_id" in offers.columns else np.arange(len(offers))
+    outcome = pd.Categorical(offers["outcome"], categories=list(OUTCOMES)).codes.astype(np.int64)
+    if (outcome < 0).any():
+        bad = sorted(set(offers["outcome"][outcome < 0].astype(str)))[:3]
+        raise UpsellError(f"offers.outcome: unknown outcome(s) {bad}; allowed: {list(OUTCOMES)}")
     return {
         "row": row[keep],
         "offered_at": offered_at[keep],
         "known_at": np.where(known & ~np.isnat(outcome_at), outcome_at, offered_at)[keep],
-        "outcome": np.where(known, outcome, "pending")[keep],
+        "outcome": np.array(OUTCOMES, dtype=object)[np.where(known, outcome, OUTCOMES.index("pending"))[keep]],
         "reenter_at": ts("reenter_at")[keep],
-        "order": pd.factorize(order, sort=True)[0][keep],
+        "offer_id": (offers["offer_id"].astype(str).to_numpy(dtype=object) if "offer_id" in offers.columns
+                     else np.arange(len(offers)).astype(str).astype(object))[keep],
     }
 
 
