@@ -117,19 +117,17 @@ def _column(name: str, values: pd.Series) -> sa.Column:
 
 
 def _upsert(conn: sa.Connection, target: sa.Table, frame: pd.DataFrame, shown: str) -> None:
-    """Dialect-specific bulk upsert: PostgreSQL COPY + INSERT … SELECT, SQLite executemany, else delete+insert."""
+    """Bulk upsert where the dialect has a fast path (``BULK_UPSERTS``), else delete + insert."""
     if frame.empty:
         return
-    dialect = conn.dialect.name
-    if dialect == "postgresql" and conn.dialect.driver == "psycopg":
-        _upsert_postgres_copy(conn, target, frame)
-    elif dialect == "sqlite":
-        _upsert_sqlite(conn, target, frame)
-    else:
-        for rows in _record_chunks(frame):
-            keys = [r[KEY_COLUMN] for r in rows]
-            conn.execute(target.delete().where(target.c[KEY_COLUMN].in_(keys)))
-            conn.execute(target.insert(), rows)
+    bulk = BULK_UPSERTS.get((conn.dialect.name, conn.dialect.driver))
+    if bulk is not None:
+        bulk(conn, target, frame)
+        return
+    for rows in _record_chunks(frame):  # any other database: delete the incoming keys, insert them again
+        keys = [r[KEY_COLUMN] for r in rows]
+        conn.execute(target.delete().where(target.c[KEY_COLUMN].in_(keys)))
+        conn.execute(target.insert(), rows)
 
 
 def _upsert_postgres_copy(conn: sa.Connection, target: sa.Table, frame: pd.DataFrame) -> None:
@@ -171,6 +169,12 @@ def _upsert_sqlite(conn: sa.Connection, target: sa.Table, frame: pd.DataFrame) -
             cursor.executemany(sql, list(_row_tuples(as_text.iloc[start:start + CHUNK_ROWS * 10])))
     finally:
         cursor.close()
+
+
+BULK_UPSERTS = {
+    ("postgresql", "psycopg"): _upsert_postgres_copy,
+    ("sqlite", "pysqlite"): _upsert_sqlite,
+}
 
 
 def _sqlite_datetimes(column: pd.Series) -> pd.Series:

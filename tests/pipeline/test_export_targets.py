@@ -179,3 +179,16 @@ def test_mapping_object_api(scored_list: pd.DataFrame, tmp_path: Path) -> None:
         export_scores(scored_list, "csv", tmp_path / "y.csv", mapping=mapping)
     with pytest.raises(UpsellError, match="no such mapping file"):
         load_mapping(tmp_path / "missing.toml")
+
+
+def test_generic_delete_insert_upsert(tmp_path: Path, scored_list: pd.DataFrame, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Databases without a bulk path (MySQL, SQL Server, …) get delete + insert in one transaction."""
+    from pipeline.export import sql
+
+    monkeypatch.setattr(sql, "BULK_UPSERTS", {})
+    db = tmp_path / "generic.db"
+    export_scores(scored_list, "sql", db)
+    export_scores(scored_list.assign(score=0.5, model_version="9"), "sql", db)
+    with sqlite3.connect(db) as con:
+        rows = con.execute("select count(*), min(score), max(score), min(model_version) from upsell_scores").fetchone()
+    assert rows == (5, 0.5, 0.5, "9")
