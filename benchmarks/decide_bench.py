@@ -55,7 +55,7 @@ def synthetic_offers(scored: pd.DataFrame, per_account: float = 0.3, seed: int =
     """An offers history: ~0.3 offers per account over the last year, every outcome represented."""
     rng = np.random.default_rng(seed)
     m = int(len(scored) * per_account)
-    offered = AS_OF - pd.to_timedelta(rng.integers(1, 365, m), unit="D")
+    offered = AS_OF - pd.to_timedelta(rng.integers(8, 365, m), unit="D")  # none this week: capacity starts fresh
     outcome = rng.choice(["accepted", "rejected", "deferred", "no_response", "pending"], m, p=[0.15, 0.35, 0.15, 0.25, 0.10])
     outcome_at = offered + pd.to_timedelta(rng.integers(0, 20, m), unit="D")
     return pd.DataFrame({
