@@ -157,3 +157,10 @@ def test_decide_refuses_a_playbook_with_lint_errors() -> None:
     pb = load_playbook(HERE / "broken_playbooks" / "04_cycle.yaml")
     with pytest.raises(PlaybookError, match="cycle"):
         decide(pd.DataFrame({"account_id": ["a"], "score": [0.5]}), pb, None, "2026-01-01")
+
+
+def test_the_documented_example_is_a_valid_playbook() -> None:
+    doc = (HERE.parents[1] / "docs" / "playbooks.md").read_text()
+    example = re.search(r"```yaml\n(.*?)```", doc, re.S).group(1)
+    pb = parse_playbook(example, "docs/playbooks.md")
+    assert lint(pb, known_features()[0]) == []
