@@ -73,6 +73,7 @@ def decide(
     account_rank[order] = np.arange(n)
     index = pd.Index(ids)
     score = _score(scored)
+    # 1. score band
     bands = playbook.bands_high_to_low()
     band = _band_codes(score, bands)
     band_names = [b.name for b in bands]
@@ -84,6 +85,7 @@ def decide(
                     playbook.name, len(absent), ", ".join(absent))
     conditions = ConditionCache(scored, {"score_band": pd.Series(pd.Categorical.from_codes(band, band_names))})
 
+    # 2. scope, 3. triggers and decision nodes
     codes = NodeCodes.of(playbook)
     lookup = codes.lookup()
     in_scope = _in_scope(playbook, scored, side, n)
@@ -97,6 +99,7 @@ def decide(
         action_of_code[codes.code(a)] = i
     chosen = np.where(routes.terminal == NONE, NONE, action_of_code[np.maximum(routes.terminal, 0)])
 
+    # 4. offers history: follow-ups and suppression
     state = offer_state(offers, index, as_of, playbook)
     follow = state.follow_up & in_scope
     follow_action = playbook.exit_paths.no_response.follow_up_action
@@ -108,12 +111,14 @@ def decide(
     suppressed = (chosen != NONE) & (state.reason != None)  # noqa: E711 (object array: elementwise)
     chosen = np.where(suppressed, NONE, chosen)
 
+    # 5. capacity
     deal_value = np.array([playbook.actions[a].deal_value for a in action_ids] + [np.nan])
     value = score * deal_value[chosen]  # NONE (-1) picks the trailing NaN
     capacity = assign(playbook, chosen, value, account_rank, used_this_week(offers, as_of), as_of)
     final_action = capacity.action
     value = score * deal_value[final_action]
 
+    # paths: the tree's steps, then what suppression/capacity did (suppressed | fallback [> capacity_deferred])
     suffix = np.full((n, 2), NONE, dtype=np.int32)
     suffix[suppressed, 0] = codes.code(SUPPRESSED)
     action_codes = np.array([codes.code(a) for a in action_ids], dtype=np.int32)
@@ -131,6 +136,7 @@ def decide(
     fired = np.where(routes.fired, trigger_codes[None, :], NONE)
     fired_codes, fired_labels = joined_labels(fired, lookup, ";")
 
+    # output columns
     has_action = final_action != NONE
     roles = list(playbook.roles)
     role_code = np.array([roles.index(playbook.actions[a].owner) for a in action_ids] + [NONE])[final_action]

@@ -172,7 +172,7 @@ def playbook_svg(playbook: Playbook, counts: Mapping[str, int] | None = None) ->
         for k, i in enumerate(ids):
             order_x[i] = k / max(len(ids) - 1, 1)
         widths.append(sum(size[i][0] for i in ids) + _GAP_X * (len(ids) - 1))
-    total_w = max(widths) + 80
+    total_w = max(widths) + 160  # room for side-path curves on the right
     for depth in sorted(rows):
         ids = rows[depth]
         row_w = sum(size[i][0] for i in ids) + _GAP_X * (len(ids) - 1)
