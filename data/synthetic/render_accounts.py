@@ -46,7 +46,7 @@ def render_accounts(world: World, ids: np.ndarray, rng: np.random.Generator) -> 
     owners = np.char.add(np.char.add(prefix[role_idx].astype(str), "-"), np.char.zfill(owner_num.astype(str), 3))
     owner_missing = (prefix[role_idx] == "") | with_nulls(rng, n, miss.get("owner_id", 0.05))
     plan_tier = pick(np.asarray(v.plan_tiers), pop.tier)  # the tier at signup (not today's: no leak)
-    return pd.DataFrame({
+    return pd.DataFrame(copy=False, data={
         "account_id": pd.Series(ids, dtype="str"),
         "created_at": timestamps(pop.created_at),
         "name": pd.Series(names.to_pandas(), dtype="str"),

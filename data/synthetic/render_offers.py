@@ -52,7 +52,7 @@ def render_offers(world: World, ids: np.ndarray, rng: np.random.Generator) -> pd
     role_names = np.asarray(sorted(CHANNEL_MIX))
     role_code = np.searchsorted(role_names, roles_of_segment.astype(str))
     role_code = np.where(with_nulls(rng, n, v.missing.get("owner_role", 0.03)), -1, role_code)
-    return pd.DataFrame({
+    return pd.DataFrame(copy=False, data={
         "offer_id": pd.Series(sequential_ids("OFF", n), dtype="str"),
         "account_id": pick(ids, account),
         "offered_at": timestamps(cols["offered_at"]),

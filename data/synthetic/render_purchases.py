@@ -56,7 +56,7 @@ def render_purchases(world: World, ids: np.ndarray, core_categories: tuple[str, 
     product_missing = with_nulls(rng, n, miss.get("product_id", 0.02))
     category_missing = ~is_addon & with_nulls(rng, n, miss.get("category", 0.01))
     quantity_missing = with_nulls(rng, n, miss.get("quantity", 0.02))
-    return pd.DataFrame({
+    return pd.DataFrame(copy=False, data={
         "order_id": pd.Series(sequential_ids("ORD", n), dtype="str"),
         "account_id": pick(ids, account),
         "ordered_at": timestamps(time),

@@ -67,7 +67,7 @@ def render_subscriptions(world: World, ids: np.ndarray, rng: np.random.Generator
                        renewal)
     renewal_missing = with_nulls(rng, rows, v.missing.get("renewal_at", 0.03))
     seats_missing = np.ones(rows, dtype=bool) if not seats else with_nulls(rng, rows, v.missing.get("seats", 0.02))
-    return pd.DataFrame({
+    return pd.DataFrame(copy=False, data={
         "subscription_id": pd.Series(sequential_ids("SUB", rows), dtype="str"),
         "account_id": pick(ids, account),
         "plan_tier": pick(np.asarray(v.plan_tiers), tier),

@@ -45,7 +45,7 @@ def render_support(world: World, ids: np.ndarray, rng: np.random.Generator) -> p
     csat_missing = still_open | with_nulls(rng, n, CSAT_MISSING)
     category = rng.integers(0, len(v.ticket_categories), n)
     category = np.where(with_nulls(rng, n, v.missing.get("ticket_category", 0.05)), -1, category)
-    return pd.DataFrame({
+    return pd.DataFrame(copy=False, data={
         "ticket_id": pd.Series(sequential_ids("TCK", n), dtype="str"),
         "account_id": pick(ids, account),
         "opened_at": timestamps(opened),

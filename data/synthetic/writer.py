@@ -21,14 +21,15 @@ from data.synthetic.generate import TRUTH
 
 TRUTH_FILE = Path("_truth") / "propensity.parquet"
 ROW_GROUP_SIZE = 1_000_000
-_WRITER = dict(compression="zstd", compression_level=3, use_dictionary=True, write_statistics=True,
+_WRITER = dict(compression="zstd", compression_level=1, write_statistics=True,
                version="2.6", data_page_version="1.0", row_group_size=ROW_GROUP_SIZE)
 
 
 def write_frame(frame: pd.DataFrame, path: Path) -> None:
-    """One frame → one parquet file with the fixed writer settings."""
+    """One frame → one parquet file with the fixed writer settings (dictionary-encode strings only)."""
     table = pa.Table.from_pandas(frame, preserve_index=False)
-    pq.write_table(table, path, **_WRITER)
+    strings = [f.name for f in table.schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+    pq.write_table(table, path, use_dictionary=strings, **_WRITER)
 
 
 def write_dataset(frames: Mapping[str, pd.DataFrame], out_dir: str | os.PathLike[str]) -> Path:

@@ -1,0 +1,1 @@
+"""On-demand speed and memory benchmarks (not part of the test suite)."""
