@@ -258,7 +258,7 @@ def _account_side(accounts: pd.DataFrame | None, index: pd.Index) -> dict[str, n
     return out
 
 
-def _first_available(n: int, *sources: object) -> np.ndarray | None:
+def _first_available(*sources: object) -> np.ndarray | None:
     for s in sources:
         if s is not None:
             arr = np.asarray(s, dtype=object)
@@ -270,10 +270,10 @@ def _in_scope(playbook: Playbook, scored: pd.DataFrame, side: dict, n: int) -> n
     keep = np.ones(n, dtype=bool)
     col = lambda name: scored[name].astype(object).to_numpy() if name in scored.columns else None  # noqa: E731
     checks = (
-        ("segments", playbook.objective.segments, _first_available(n, side["segment"], col("acct_segment")),
+        ("segments", playbook.objective.segments, _first_available(side["segment"], col("acct_segment")),
          "accounts.segment or the acct_segment feature"),
         ("product_tiers", playbook.objective.product_tiers,
-         _first_available(n, col("sub_plan_tier"), col("acct_plan_tier"), side["plan_tier"]),
+         _first_available(col("sub_plan_tier"), col("acct_plan_tier"), side["plan_tier"]),
          "sub_plan_tier / acct_plan_tier features or accounts.plan_tier"),
     )
     for key, allowed, values, where in checks:
