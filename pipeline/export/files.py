@@ -39,7 +39,7 @@ def write_csv(frame: pd.DataFrame, path: str | Path) -> str:
     Arrow's writer is used (≈10× pandas' ``to_csv``): text values are always quoted (the header only
     when needed), numbers never, missing values are empty, booleans ``true``/``false``, timestamps ISO 8601 (``YYYY-MM-DDTHH:MM:SS``, UTC).
     """
-    table = neutralise_arrow(_arrow_table(frame))
+    table = neutralise_arrow(arrow_table(frame))
     header = io.StringIO()
     csv.writer(header, lineterminator="\n").writerow(table.column_names)
     with atomic_path(path) as tmp:
@@ -50,7 +50,9 @@ def write_csv(frame: pd.DataFrame, path: str | Path) -> str:
     return digest
 
 
-def _arrow_table(frame: pd.DataFrame) -> pa.Table:
+def arrow_table(frame: pd.DataFrame, iso_timestamps: bool = True) -> pa.Table:
+    """``frame`` as an Arrow table for writers: object columns as text, categoricals as strings,
+    timestamps as ISO text (``iso_timestamps``) or kept as timestamps."""
     arrays = []
     for name in frame.columns:
         column = frame[name]
@@ -58,7 +60,7 @@ def _arrow_table(frame: pd.DataFrame) -> pa.Table:
             column = column.astype("str")
         array = pa.array(column, from_pandas=True) if not isinstance(column.dtype, pd.CategoricalDtype) \
             else pa.array(column.astype("object").where(column.notna(), None), type=pa.string())
-        if pa.types.is_timestamp(array.type):
+        if iso_timestamps and pa.types.is_timestamp(array.type):
             array = pa.array(iso_seconds(column), from_pandas=True)
         arrays.append(array)
     return pa.Table.from_arrays(arrays, names=[str(c) for c in frame.columns])

@@ -9,16 +9,19 @@ The URL may carry a password: it is never printed — messages show the URL with
 """
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.csv as pacsv
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
 from data.errors import UpsellError
+from pipeline.export.files import arrow_table
 
 DEFAULT_TABLE = "upsell_scores"
 KEY_COLUMN = "account_id"
@@ -139,9 +142,14 @@ def _upsert_postgres_copy(conn: sa.Connection, target: sa.Table, frame: pd.DataF
     cursor = conn.connection.cursor()  # the DBAPI (psycopg) cursor, inside this transaction
     try:
         cursor.execute(f"CREATE TEMP TABLE {staging} (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DROP")
-        with cursor.copy(f"COPY {staging} ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in _row_tuples(frame):
-                copy.write_row(row)
+        # Arrow's CSV matches COPY's CSV rules: nulls unquoted-empty, text always quoted ("" = empty text)
+        with cursor.copy(f"COPY {staging} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)") as copy:
+            rows = arrow_table(frame, iso_timestamps=False)
+            for start in range(0, len(frame), CHUNK_ROWS * 20):
+                buffer = io.BytesIO()
+                pacsv.write_csv(rows.slice(start, CHUNK_ROWS * 20), buffer,
+                                pacsv.WriteOptions(include_header=False, quoting_style="needed"))
+                copy.write(buffer.getvalue())
         cursor.execute(
             f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(columns)} FROM {staging} "
             f"ON CONFLICT ({quote(KEY_COLUMN)}) DO UPDATE SET {updates}"
