@@ -146,6 +146,8 @@ class NoResponsePath(_Part):
     follow_up_after_days: int = Field(ge=0)
     follow_up_action: str | None = None
     max_follow_ups: int = Field(default=1, ge=0)
+    pending_counts_after_days: int | None = Field(
+        default=None, ge=1, description="an offer still pending this long counts as unanswered (stale CRM records)")
 
 
 class ExitPaths(_Part):

@@ -5,6 +5,9 @@ dated on or after ``as_of`` is still pending (the contract's point-in-time rule)
 without ``outcome_at`` is taken as known from ``offered_at``. Control rows (``is_control``) count
 like any other row, so a held-out account stays held out while its record is pending/cooling down.
 
+An offer still pending ``exit_paths.no_response.pending_counts_after_days`` after it was made
+counts as unanswered from that day (when the playbook sets it).
+
 Rules, first match wins (the reason is written to ``suppression_reason``):
 1. a pending offer exists → not duplicated;
 2. a rejection less than ``exit_paths.rejected.cool_down_days`` ago → cool-down;
@@ -47,7 +50,7 @@ def offer_state(offers: pd.DataFrame | None, account_ids: pd.Index, as_of: pd.Ti
     missing = [c for c in REQUIRED if c not in offers.columns]
     if missing:
         raise UpsellError(f"offers: missing column(s) {missing}; the decision layer needs {list(REQUIRED)}")
-    o = _known_at(offers, account_ids, as_of)
+    o = _known_at(offers, account_ids, as_of, playbook.exit_paths.no_response.pending_counts_after_days)
     if len(o["row"]) == 0:
         return none
     paths, limits, nr = playbook.exit_paths, playbook.contact_limits, playbook.exit_paths.no_response
@@ -129,8 +132,13 @@ def _latest_order(row: np.ndarray, offered: np.ndarray, offer_id: np.ndarray) ->
 _NAT_LOW = np.iinfo(np.int64).min  # NaT's int64 value: "no such offer" for max-aggregations
 
 
-def _known_at(offers: pd.DataFrame, account_ids: pd.Index, as_of: pd.Timestamp) -> dict[str, np.ndarray]:
-    """Offers made before ``as_of`` for scored accounts, with the outcome as known at ``as_of``."""
+def _known_at(offers: pd.DataFrame, account_ids: pd.Index, as_of: pd.Timestamp,
+              silent_after_days: int | None = None) -> dict[str, np.ndarray]:
+    """Offers made before ``as_of`` for scored accounts, with the outcome as known at ``as_of``.
+
+    With ``silent_after_days``, an offer still pending that many days after it was made counts as
+    ``no_response`` from that day (CRMs keep stale "pending" records forever).
+    """
     def ts(col: str) -> np.ndarray:
         if col not in offers.columns:
             return np.full(len(offers), np.datetime64("NaT"), dtype="datetime64[ns]")
@@ -154,11 +162,18 @@ def _known_at(offers: pd.DataFrame, account_ids: pd.Index, as_of: pd.Timestamp) 
     if (outcome < 0).any():
         bad = sorted(set(offers["outcome"][outcome < 0].astype(str)))[:3]
         raise UpsellError(f"offers.outcome: unknown outcome(s) {bad}; allowed: {list(OUTCOMES)}")
+    effective = np.where(known, outcome, OUTCOMES.index("pending"))
+    known_at = np.where(known & ~np.isnat(outcome_at), outcome_at, offered_at)
+    if silent_after_days is not None:
+        silent_since = offered_at + np.timedelta64(silent_after_days, "D")
+        stale = (effective == OUTCOMES.index("pending")) & (silent_since <= now)
+        effective = np.where(stale, OUTCOMES.index("no_response"), effective)
+        known_at = np.where(stale, silent_since, known_at)
     return {
         "row": row[keep],
         "offered_at": offered_at[keep],
-        "known_at": np.where(known & ~np.isnat(outcome_at), outcome_at, offered_at)[keep],
-        "outcome": np.array(OUTCOMES, dtype=object)[np.where(known, outcome, OUTCOMES.index("pending"))[keep]],
+        "known_at": known_at[keep],
+        "outcome": np.array(OUTCOMES, dtype=object)[effective[keep]],
         "reenter_at": ts("reenter_at")[keep],
         "offer_id": (offers["offer_id"].astype(str).to_numpy(dtype=object) if "offer_id" in offers.columns
                      else np.arange(len(offers)).astype(str).astype(object))[keep],

@@ -243,3 +243,17 @@ def test_shipped_playbooks_decide_on_fixture_scores(name: str) -> None:
     acted = out[out["action"].notna()]
     assert (acted["final_node"] == acted["action"]).all()
     assert (out["decision_path"].str.split(">").str[-1] == out["final_node"]).all()
+
+
+def test_a_stale_pending_offer_counts_as_unanswered_when_the_playbook_says_so(tiny) -> None:
+    text = TINY_PATH.read_text().replace("max_follow_ups: 1}", "max_follow_ups: 1, pending_counts_after_days: 20}")
+    pb = parse_playbook(text, "stale.yaml")
+    scored = pd.DataFrame({"account_id": ["old", "new"], "score": [0.3, 0.3], "use_util_last": [0.95, 0.95]})
+    offers = pd.DataFrame({"offer_id": ["1", "2"], "account_id": ["old", "new"],
+                           "offered_at": [T("2026-10-01"), T("2026-11-15")], "outcome": ["pending", "pending"],
+                           "offer_type": "t", "channel": "email"})
+    out = decide(scored, pb, offers, AS_OF).set_index("account_id")
+    assert out.loc["old", "decision_path"] == "follow_up>upgrade_email"  # silent since 2026-10-21, follow-up due 10-28
+    assert out.loc["new", "suppression_reason"] == "pending offer since 2026-11-15: not duplicated"
+    plain = decide(scored, tiny, offers, AS_OF).set_index("account_id")  # tiny does not set it: pending is pending
+    assert plain.loc["old", "suppression_reason"] == "pending offer since 2026-10-01: not duplicated"
