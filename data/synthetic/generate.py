@@ -84,14 +84,11 @@ def generate(
 
 
 def _truth_frame(world, ids: np.ndarray) -> pd.DataFrame:  # noqa: ANN001 - World
+    """The oracle's rows, sorted by as_of, account_id, horizon_days (the order the world emits them)."""
     t = world.truth
-    account = t["account"].astype(np.int64)
-    month = t["month"].astype(np.int64)
-    horizon = t["horizon"].astype(np.int64)
-    order = np.lexsort((horizon, month, account))
-    return pd.DataFrame({
-        "account_id": pick(ids, account[order]),
-        "as_of": pd.Series(to_datetime64(world.grid.starts[month[order]])),
-        "horizon_days": pd.Series(horizon[order], dtype=np.int64),
-        "probability": pd.Series(np.clip(t["probability"][order].astype(np.float64), 0.0, 1.0)),
+    return pd.DataFrame(copy=False, data={
+        "account_id": pick(ids, t["account"]),
+        "as_of": pd.Series(to_datetime64(world.grid.starts[t["month"].astype(np.int64)])),
+        "horizon_days": pd.Series(t["horizon"].astype(np.int64)),
+        "probability": pd.Series(np.clip(t["probability"].astype(np.float64), 0.0, 1.0)),
     })

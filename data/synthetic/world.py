@@ -80,7 +80,7 @@ class World:
     purchases: np.ndarray  # (n, months) e-commerce core purchases per month
     plan_changes: dict[str, np.ndarray]  # account, time, kind, tier, units, mrr, via_offer
     offers: dict[str, np.ndarray]  # account, offered_at, outcome, outcome_at, reenter_at, ...
-    truth: dict[str, np.ndarray]  # account, month, horizon, probability
+    truth: dict[str, np.ndarray]  # account, month, horizon, probability; sorted by month, account, horizon
 
 
 def simulate(sc: Scenario, pop: Population, grid: MonthGrid, rng: np.random.Generator,
@@ -138,10 +138,14 @@ def simulate(sc: Scenario, pop: Population, grid: MonthGrid, rng: np.random.Gene
             last_offer=last_offer[in_scope], last_rejection=last_rej[in_scope], reenter=reenter[in_scope],
             recent_purchase=recent[in_scope], purchase_rate=pop.purchase_rate[in_scope], ecommerce=ecommerce,
         )
-        for horizon, prob in oracle(dyn, grid, st, horizons).items():
-            prob = np.where(churned[in_scope], 0.0, prob)
-            truth.add(account=in_scope, month=np.full(len(in_scope), m), horizon=np.full(len(in_scope), horizon),
-                      probability=prob)
+        probs = oracle(dyn, grid, st, horizons)
+        prob = np.stack([probs[h] for h in horizons], axis=1)
+        prob[churned[in_scope]] = 0.0
+        # rows in (month, account, horizon) order, so the truth frame needs no sort
+        truth.add(account=np.repeat(in_scope.astype(np.int32), len(horizons)),
+                  month=np.full(prob.size, m, dtype=np.int16),
+                  horizon=np.tile(np.asarray(horizons, dtype=np.int16), len(in_scope)),
+                  probability=prob.ravel())
 
         # this month's draws for eligible accounts
         mtr = months_to_renewal(pop.created_month[idx], m, dyn.term_months)
