@@ -194,24 +194,29 @@ def playbook_svg(playbook: Playbook, counts: Mapping[str, int] | None = None) ->
         f"v{escape(str(playbook.version))}</text>",
     ]
     labels: list[str] = []
-    for e in edges:
+    for e in _merge_parallel(edges):
         if e.source not in pos or e.target not in pos:
             continue
         (sx, sy), (sw, sh) = pos[e.source], size[e.source]
         (tx, ty), (tw, th) = pos[e.target], size[e.target]
-        x1, y1, x2, y2 = sx + sw / 2, sy + sh, tx + tw / 2, ty
         dash = ' stroke-dasharray="5,4"' if e.side else ""
-        if ty <= sy:  # same row or upwards (side paths): go out and around
-            x1, y1, x2, y2 = sx + sw, sy + sh / 2, tx + tw, ty + th / 2
-            cx = max(x1, x2) + 60
-            path = f"M {x1:.1f} {y1:.1f} C {cx:.1f} {y1:.1f} {cx:.1f} {y2:.1f} {x2:.1f} {y2:.1f}"
-            lx, ly = cx - 10, (y1 + y2) / 2
-        else:
+        if abs(ty - sy) < 1:  # same row (capacity overflow): loop underneath
+            x1, y1, x2, y2 = sx + sw / 2, sy + sh, tx + tw / 2, ty + th
+            drop = max(y1, y2) + 34
+            curve = ((x1, y1), (x1, drop), (x2, drop), (x2, y2))
+        elif ty < sy:  # upwards (follow-up from the bottom row)
+            x1, y1, x2, y2 = sx + sw / 2, sy, tx + tw / 2, ty + th
             midy = (y1 + y2) / 2
-            path = f"M {x1:.1f} {y1:.1f} C {x1:.1f} {midy:.1f} {x2:.1f} {midy:.1f} {x2:.1f} {y2:.1f}"
-            lx, ly = (x1 + x2) / 2, midy
+            curve = ((x1, y1), (x1, midy), (x2, midy), (x2, y2))
+        else:
+            x1, y1, x2, y2 = sx + sw / 2, sy + sh, tx + tw / 2, ty
+            midy = (y1 + y2) / 2
+            curve = ((x1, y1), (x1, midy), (x2, midy), (x2, y2))
+        (ax, ay), (bx, by), (cx, cy), (dx, dy) = curve
+        path = f"M {ax:.1f} {ay:.1f} C {bx:.1f} {by:.1f} {cx:.1f} {cy:.1f} {dx:.1f} {dy:.1f}"
         parts.append(f'<path d="{path}" fill="none" stroke="#757575" stroke-width="1.2"{dash} marker-end="url(#arrow)"/>')
         if e.label:
+            lx, ly = _bezier(curve, 0.5 if abs(ty - sy) < 1 else 0.7)  # near the target: sibling labels spread out
             text = _short(e.label, 42)
             w = len(text) * _CHAR_W * 0.9 + 6
             labels.append(f'<rect x="{lx - w / 2:.1f}" y="{ly - 8:.1f}" width="{w:.1f}" height="14" fill="#ffffff" '
@@ -232,6 +237,28 @@ def playbook_svg(playbook: Playbook, counts: Mapping[str, int] | None = None) ->
     parts.extend(labels)
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
+
+
+def _bezier(curve: tuple[tuple[float, float], ...], t: float) -> tuple[float, float]:
+    """Point at ``t`` on a cubic Bézier curve."""
+    (ax, ay), (bx, by), (cx, cy), (dx, dy) = curve
+    u = 1 - t
+    x = u ** 3 * ax + 3 * u * u * t * bx + 3 * u * t * t * cx + t ** 3 * dx
+    y = u ** 3 * ay + 3 * u * u * t * by + 3 * u * t * t * cy + t ** 3 * dy
+    return x, y
+
+
+def _merge_parallel(edges: list[_Edge]) -> list[_Edge]:
+    """One drawn edge per (source, target); labels of parallel branches joined with ' / '."""
+    merged: dict[tuple[str, str], _Edge] = {}
+    for e in edges:
+        key = (e.source, e.target)
+        if key in merged:
+            first = merged[key]
+            merged[key] = _Edge(e.source, e.target, " / ".join(x for x in (first.label, e.label) if x), first.side)
+        else:
+            merged[key] = e
+    return list(merged.values())
 
 
 def _box_lines(n: _Node, counts: Mapping[str, int] | None) -> list[str]:
