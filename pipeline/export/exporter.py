@@ -73,6 +73,9 @@ def export_scores(
     Raises ``UpsellError`` (nothing written) on a bad scored list, mapping or destination.
     """
     spec = _target(target)
+    if not str(destination).strip():
+        what = "a SQLAlchemy URL or SQLite file path" if spec.kind == "sql" else "a file or directory"
+        raise UpsellError(f"export to {spec.name}: no destination given (expected {what})")
     frame = check_scored_list(scored.copy())
     as_of = _single_as_of(frame)
     frame = sort_for_export(join_attributes(frame, attributes))

@@ -192,3 +192,9 @@ def test_generic_delete_insert_upsert(tmp_path: Path, scored_list: pd.DataFrame,
     with sqlite3.connect(db) as con:
         rows = con.execute("select count(*), min(score), max(score), min(model_version) from upsell_scores").fetchone()
     assert rows == (5, 0.5, 0.5, "9")
+
+
+@pytest.mark.parametrize("target", ["sql", "csv"])
+def test_empty_destination_is_an_error(scored_list: pd.DataFrame, target: str) -> None:
+    with pytest.raises(UpsellError, match="no destination given"):
+        export_scores(scored_list, target, "")
