@@ -49,7 +49,6 @@ SCENARIO = Scenario(
         offer_types=("bundle", "complementary_product"),
         missing={"industry": 0.3},
     ),
-    has_support=False,
     purchases_per_month=1.0,
     addon_categories=ADDON_CATEGORIES,
 )

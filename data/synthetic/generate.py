@@ -14,7 +14,7 @@ from data.synthetic.calendar import MonthGrid, to_datetime64
 from data.synthetic.columns import pick
 from data.synthetic.population import draw_population
 from data.synthetic.render_accounts import account_ids, render_accounts
-from data.synthetic.world import simulate
+from data.synthetic.world import World, simulate
 
 SCENARIOS: dict[str, ModuleType] = {
     "saas": saas,
@@ -83,7 +83,7 @@ def generate(
     return frames
 
 
-def _truth_frame(world, ids: np.ndarray) -> pd.DataFrame:  # noqa: ANN001 - World
+def _truth_frame(world: World, ids: np.ndarray) -> pd.DataFrame:
     """The oracle's rows, sorted by as_of, account_id, horizon_days (the order the world emits them)."""
     t = world.truth
     return pd.DataFrame(copy=False, data={

@@ -6,7 +6,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from data.synthetic.columns import pick, timestamps, with_nulls
+from data.synthetic.columns import pick, sequential_ids, timestamps, with_nulls
+from data.synthetic.spec import Vocabulary
 from data.synthetic.world import World
 
 _FIRST = ("Blue", "North", "Bright", "Silver", "Green", "Iron", "Summit", "Harbor", "Cedar", "Polar",
@@ -15,12 +16,11 @@ _SECOND = ("River", "Peak", "Field", "Stone", "Bridge", "Point", "Wave", "Forge"
            "Path", "Gate", "Works", "Bay", "Line", "Oak", "Star", "Vale", "Crest", "Light")
 _SUFFIX = ("Ltd", "Inc", "GmbH", "LLC", "Group", "Partners", "Labs", "Co", "Systems", "Holdings")
 OWNERS_PER_ROLE = 25
+_OWNER_PREFIX = {"sales_rep": "SR", "account_manager": "AM", "customer_success": "CS"}  # automated: no owner
 
 
 def account_ids(world: World) -> np.ndarray:
     """Account ids in account-index order (zero-padded, so sorting ids sorts accounts)."""
-    from data.synthetic.columns import sequential_ids
-
     return sequential_ids(world.scenario.id_prefix, world.pop.n)
 
 
@@ -38,12 +38,12 @@ def render_accounts(world: World, ids: np.ndarray, rng: np.random.Generator) -> 
     names = pc.binary_join_element_wise(*parts, " ")
     # the owner: an account manager / CSM / rep from the pool that works the account's segment;
     # accounts worked only by the automated process have no owner
-    roles = np.asarray(v.segment_roles, dtype=object)[pop.segment, rng.integers(0, len(v.segment_roles[0]), n)]
-    role_prefix = {"sales_rep": "SR", "account_manager": "AM", "customer_success": "CS"}
-    prefix = np.array([role_prefix.get(r, "") for r in v_roles(v)], dtype=object)
-    role_idx = np.searchsorted(np.asarray(v_roles(v), dtype=object), roles)
+    roles = np.asarray(v.segment_roles)[pop.segment, rng.integers(0, len(v.segment_roles[0]), n)]
+    all_roles = owner_roles(v)
+    prefix = np.array([_OWNER_PREFIX.get(r, "") for r in all_roles])
+    role_idx = np.searchsorted(np.asarray(all_roles), roles)
     owner_num = rng.integers(1, OWNERS_PER_ROLE + 1, n)
-    owners = np.char.add(np.char.add(prefix[role_idx].astype(str), "-"), np.char.zfill(owner_num.astype(str), 3))
+    owners = np.char.add(np.char.add(prefix[role_idx], "-"), np.char.zfill(owner_num.astype(str), 3))
     owner_missing = (prefix[role_idx] == "") | with_nulls(rng, n, miss.get("owner_id", 0.05))
     plan_tier = pick(np.asarray(v.plan_tiers), pop.tier)  # the tier at signup (not today's: no leak)
     return pd.DataFrame(copy=False, data={
@@ -60,6 +60,6 @@ def render_accounts(world: World, ids: np.ndarray, rng: np.random.Generator) -> 
     })
 
 
-def v_roles(v) -> list[str]:  # noqa: ANN001 - Vocabulary
+def owner_roles(v: Vocabulary) -> list[str]:
     """All owner roles the scenario uses, sorted."""
     return sorted({r for roles in v.segment_roles for r in roles})

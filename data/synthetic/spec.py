@@ -67,7 +67,7 @@ class Dynamics:
     offer: OfferCoefs
     term_months: int | None  # contract term; None: no subscriptions (e-commerce)
     quota_step: tuple[float, float] = (1.3, 1.8)  # an expansion multiplies allowances by U(lo, hi)
-    downgrade_rate: float = 0.04  # chance a low-utilisation account downgrades at renewal
+    downgrade_rate: float = 0.2  # chance that an account with low utilisation downgrades at renewal
     rejected_months: int = 3
 
 
@@ -102,7 +102,6 @@ class Scenario:
     id_prefix: str
     dynamics: Dynamics
     vocab: Vocabulary
-    has_support: bool = True
     tickets_per_month: float = 0.4  # at pain 0 for a median-size account
     purchases_per_month: float = 0.0  # e-commerce core purchase rate at log utilisation 0
     addon_categories: tuple[str, ...] = ()

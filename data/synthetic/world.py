@@ -191,7 +191,7 @@ def simulate(sc: Scenario, pop: Population, grid: MonthGrid, rng: np.random.Gene
         step = rng.uniform(*dyn.quota_step, len(idx))
         tier_up = (renew > 0) | (rng.random(len(idx)) < 0.3)
         top = len(price) - 1
-        down = renewal & ~expand & ~churn & (u[idx] < dyn.util_ref - 0.4) & (rng.random(len(idx)) < dyn.downgrade_rate * 5)
+        down = renewal & ~expand & ~churn & (u[idx] < dyn.util_ref - 0.4) & (rng.random(len(idx)) < dyn.downgrade_rate)
         down_step = rng.uniform(1.2, 1.5, len(idx))
         mrr_before = mrr_of(tier[idx], units[idx], idx)
         new_tier = np.where(expand & tier_up & (tier[idx] < top), tier[idx] + 1, tier[idx])
