@@ -15,7 +15,7 @@ from features.accounts import accounts_values
 from features.offers import offers_values
 from features.pit import SourceValues, assemble, normalise_cutoffs
 from features.purchases import purchases_values
-from features.registry import SOURCES, FeatureSpec, feature_registry, metric_key
+from features.registry import SOURCES, FeatureSpec, feature_registry, match_per_metric, metric_key
 from features.spine import build_spine
 from features.subscriptions import subscriptions_values
 from features.support import support_values
@@ -42,22 +42,23 @@ def feature_table(tables: Mapping[str, ir.Table], cutoffs: Iterable[object] | ob
     if spine is None:
         spine = build_spine(tables, cuts)
     sources: list[SourceValues] = []
-    specs: list[FeatureSpec] = []
     found: Sequence[str] = ()
     for source in SOURCES:
         if source not in tables:
             continue
         if source == "usage":
             found = metrics if metrics is not None else usage_metrics(tables["usage"], before=cuts[-1])
-            sources.append(usage_values(tables, spine, found))
+            sources.append(usage_values(tables, spine, found, cuts))
+        elif source == "purchases":
+            sources.append(purchases_values(tables, spine, cuts))
         else:
             sources.append(VALUES[source](tables, spine))
-    produced = _produced(tables)
-    specs = [f for f in feature_registry(found) if f.source in tables and f.name not in produced["absent"]]
+    absent = _absent_features(tables)
+    specs = [f for f in feature_registry(found) if f.source in tables and f.name not in absent]
     return assemble(spine, sources, specs).order_by(["as_of", "account_id"])
 
 
-def _produced(tables: Mapping[str, ir.Table]) -> dict[str, set[str]]:
+def _absent_features(tables: Mapping[str, ir.Table]) -> set[str]:
     """Features left out because an optional column they need is absent."""
     absent: set[str] = set()
     needs = {
@@ -71,7 +72,7 @@ def _produced(tables: Mapping[str, ir.Table]) -> dict[str, set[str]]:
     for (table, column), names in needs.items():
         if table in tables and column not in tables[table].columns:
             absent.update((names,) if isinstance(names, str) else names)
-    return {"absent": absent}
+    return absent
 
 
 def present_features(columns: Iterable[str]) -> list[FeatureSpec]:
@@ -112,8 +113,6 @@ def to_canonical_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _metric_of(column: str) -> str | None:
-    from features.registry import match_per_metric
-
     hit = match_per_metric(column)
     return metric_key(hit[1]) if hit else None
 

@@ -34,6 +34,21 @@ def render_catalogue() -> str:
             lines += ["", "`{metric}` is the usage metric name lower-cased with every character outside",
                       "`[a-z0-9_]` replaced by `_` (e.g. `Seats Used` → `seats_used`)."]
         lines.append("")
+    lines += [
+        "## Labels and training frames",
+        "",
+        "`features.build_labels` / `label_table` give 0/1 per spine row over [t, t + `horizon_days`):",
+        "",
+        "- `expansion` (default): an upsell offer accepted in the window (dated by `outcome_at`, or by",
+        "  `offered_at` when the outcome has no date; control-group rows ignored), a subscription row started",
+        "  in the window with a higher `mrr` than the plan in force at t (0 when none), or, when",
+        "  `addon_categories` are given, a purchase from one of them.",
+        "- `purchase`: any purchase in the window.",
+        "",
+        "`features.build_training_frame` stacks features and labels for snapshots (month starts by default)",
+        "whose label window ends on or before `as_of`, and leaves out snapshot-only attributes.",
+        "",
+    ]
     return "\n".join(lines)
 
 

@@ -75,37 +75,48 @@ def trend(recent: ir.NumericValue, before: ir.NumericValue) -> ir.FloatingValue:
     return ibis.ifelse((a + b) == 0, 0.0, (a - b) / (a + b))
 
 
-def window_join(events: ir.Table, time: str, cutoffs: ir.Table, days: int | None,
-                until_days: int = 0) -> ir.Table:
-    """Events joined to every cutoff t with ``time`` in [t - days, t + until_days) (``days=None``: no lower bound).
+def window_join(events: ir.Table, time: str, cutoffs: ir.Table, days: int) -> ir.Table:
+    """Events joined to every cutoff t with ``time`` in [t - days, t); the result adds ``as_of``.
 
-    ``events`` must carry ``account_id``; the result adds ``as_of``.
+    No account key in the join: the cutoff table is tiny, so each event meets only the few
+    cutoffs whose window holds it (DuckDB plans a range join, Spark a broadcast join).
     """
     t = events[time]
-    upper = cutoffs.as_of if until_days == 0 else cutoffs.as_of + ibis.interval(days=until_days)
-    preds = [t < upper]
-    if days is not None:
-        preds.append(t >= cutoffs.as_of - ibis.interval(days=days))
-    return events.join(cutoffs, preds)
+    # a plain filter first (evaluated once per row, not per row and cutoff)
+    lo = (cutoffs.as_of.min() - ibis.interval(days=days)).as_scalar()
+    events = events.filter(t >= lo, t < cutoffs.as_of.max().as_scalar())
+    t = events[time]
+    return events.join(cutoffs, [t < cutoffs.as_of, t >= cutoffs.as_of - ibis.interval(days=days)])
 
 
-def latest_before(spine: ir.Table, events: ir.Table, time: str, name: str) -> ir.Table:
+def latest_before(spine: ir.Table, events: ir.Table, time: str, name: str,
+                  cutoffs: Sequence[pd.Timestamp]) -> ir.Table:
     """(account_id, as_of, ``name``): the latest ``time`` strictly before each spine cutoff, any age.
 
-    Each event falls in exactly one bucket [previous cutoff, cutoff); a running maximum over
-    each account's buckets gives the latest event before every cutoff in one pass.
+    Each event falls in exactly one bucket [previous cutoff, cutoff) — found with a CASE over the
+    sorted cutoffs, so no join — and a running maximum over each account's buckets gives the
+    latest event before every cutoff in one pass, whatever the number of cutoffs.
     """
-    cuts = spine_cutoffs(spine)
-    bounds = cuts.mutate(start=cuts.as_of.lag().over(ibis.window(order_by=cuts.as_of)))
-    bounds = bounds.mutate(start=bounds.start.fill_null(_BEGINNING))
-    ev = events.select("account_id", t=events[time].cast("timestamp"))
-    joined = ev.join(bounds, [ev.t >= bounds.start, ev.t < bounds.as_of])
-    buckets = joined.group_by(["account_id", "as_of"]).agg(last=joined.t.max()).mutate(is_spine=ibis.literal(0))
-    rows = spine.select("account_id", "as_of", last=ibis.null("timestamp"), is_spine=ibis.literal(1))
-    both = buckets.union(rows)
+    ordered = sorted(cutoffs)
+    t = events[time].cast("timestamp")
+    bucket = ibis.cases(*[(t < ibis.literal(c.to_pydatetime(), type="timestamp"),
+                           ibis.literal(c.to_pydatetime(), type="timestamp")) for c in ordered],
+                        else_=ibis.null("timestamp"))
+    ev = events.select("account_id", t=t, as_of=bucket)
+    ev = ev.filter(ev.as_of.notnull())
+    buckets = ev.group_by(["account_id", "as_of"]).agg(last=ev.t.max()).mutate(is_spine=ibis.literal(0))
+    rows = spine.select("account_id", as_of=spine.as_of.cast("timestamp"), last=ibis.null("timestamp"),
+                        is_spine=ibis.literal(1))
+    both = buckets.mutate(as_of=buckets.as_of.cast("timestamp"), last=buckets["last"].cast("timestamp")).union(rows)
     running = ibis.window(group_by="account_id", order_by=["as_of", "is_spine"], preceding=None, following=0)
     both = both.mutate(last=both["last"].max().over(running))
     return both.filter(both.is_spine == 1).select("account_id", "as_of", **{name: "last"})
+
+
+def spine_cutoff_values(spine: ir.Table) -> list[pd.Timestamp]:
+    """The distinct cutoffs of a spine as Python values (runs a small query)."""
+    values = spine_cutoffs(spine).to_pyarrow().column("as_of").to_pylist()
+    return sorted(pd.Timestamp(v) for v in values)
 
 
 @dataclass(frozen=True)

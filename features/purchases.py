@@ -1,20 +1,27 @@
 """Purchase features: recency, frequency and monetary value over 30/90/365 days, category mix, trend."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import ibis
 import ibis.expr.types as ir
+import pandas as pd
 
-from features.pit import SourceValues, assemble, days_between, latest_before, spine_cutoffs, trend, window_join
+from features.pit import (
+    SourceValues, assemble, days_between, latest_before, spine_cutoff_values, spine_cutoffs, trend, window_join,
+)
 from features.registry import feature_registry
 
 SOURCE = "purchases"
 _WINDOWS = (30, 90, 365)
 
 
-def purchases_values(tables: Mapping[str, ir.Table], spine: ir.Table) -> SourceValues:
-    """Partial values of the pur_* features (category features only when ``category`` exists)."""
+def purchases_values(tables: Mapping[str, ir.Table], spine: ir.Table,
+                     cutoffs: Sequence[pd.Timestamp] | None = None) -> SourceValues:
+    """Partial values of the pur_* features (category features only when ``category`` exists).
+
+    ``cutoffs`` are the spine's cutoffs when the caller knows them (saves a small query).
+    """
     p = tables[SOURCE]
     has_category = "category" in p.columns
     cuts = spine_cutoffs(spine)
@@ -29,7 +36,8 @@ def purchases_values(tables: Mapping[str, ir.Table], spine: ir.Table) -> SourceV
     if has_category:
         aggs["pur_n_categories_365d"] = j.category.nunique()
     windows = j.group_by(["account_id", "as_of"]).agg(**aggs)
-    last = latest_before(spine, ev, "ordered_at", "_pur_last_at")
+    cutoffs = cutoffs if cutoffs is not None else spine_cutoff_values(spine)
+    last = latest_before(spine, ev, "ordered_at", "_pur_last_at", cutoffs)
     partials = [windows, last]
     if has_category:
         partials.append(_top_category(j))

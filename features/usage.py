@@ -12,9 +12,12 @@ from collections.abc import Mapping, Sequence
 
 import ibis
 import ibis.expr.types as ir
+import pandas as pd
 
 from data.errors import UpsellError
-from features.pit import SourceValues, assemble, days_between, latest_before, spine_cutoffs, trend, window_join
+from features.pit import (
+    SourceValues, assemble, days_between, latest_before, spine_cutoff_values, spine_cutoffs, trend, window_join,
+)
 from features.registry import PER_METRIC_TEMPLATES, check_metric_names, expand_metric, feature_registry, metric_key
 
 SOURCE = "usage"
@@ -32,8 +35,12 @@ def usage_metrics(usage: ir.Table, before: object | None = None) -> list[str]:
     return metrics
 
 
-def usage_values(tables: Mapping[str, ir.Table], spine: ir.Table, metrics: Sequence[str]) -> SourceValues:
-    """Partial values of the use_* features, with per-metric columns for ``metrics``."""
+def usage_values(tables: Mapping[str, ir.Table], spine: ir.Table, metrics: Sequence[str],
+                 cutoffs: Sequence[pd.Timestamp] | None = None) -> SourceValues:
+    """Partial values of the use_* features, with per-metric columns for ``metrics``.
+
+    ``cutoffs`` are the spine's cutoffs when the caller knows them (saves a small query).
+    """
     usage = tables[SOURCE]
     keys = sorted({metric_key(m) for m in metrics})
     if len(keys) != len(set(metrics)):
@@ -78,16 +85,20 @@ def usage_values(tables: Mapping[str, ir.Table], spine: ir.Table, metrics: Seque
         **wide,
     )
 
-    daily = j.filter(recent)
+    # one row per account, cutoff and day first: day counts become plain sums (no COUNT DISTINCT)
+    r = j.filter(recent)
+    per_day = r.group_by(["account_id", "as_of", "day"]).agg(
+        active=(r.value > 0).any(), util=r.util.max(), users=r.users.max())
     daily_aggs = {
-        "use_active_days_30d": daily.day.nunique(where=daily.value > 0),
-        "use_util_max_30d": daily.util.max(),
-        "use_active_users_max_30d": daily.users.max(),
+        "use_active_days_30d": per_day.active.sum(),
+        "use_util_max_30d": per_day.util.max(),
+        "use_active_users_max_30d": per_day.users.max(),
     }
     for pct in THRESHOLDS:
-        daily_aggs[f"use_days_above_{pct}pct_30d"] = daily.day.nunique(where=daily.util >= pct / 100)
-    day_level = daily.group_by(["account_id", "as_of"]).agg(**daily_aggs)
-    last = latest_before(spine, ev.filter(ev.value > 0), "day", "_use_last_day")
+        daily_aggs[f"use_days_above_{pct}pct_30d"] = (per_day.util >= pct / 100).sum()
+    day_level = per_day.group_by(["account_id", "as_of"]).agg(**daily_aggs)
+    cutoffs = cutoffs if cutoffs is not None else spine_cutoff_values(spine)
+    last = latest_before(spine, ev.filter(ev.value > 0), "day", "_use_last_day", cutoffs)
     names = [c for c in (*across.columns, *day_level.columns) if c not in ("account_id", "as_of")]
 
     def finish(g: ir.Table) -> dict[str, ir.Value]:
