@@ -205,15 +205,19 @@ def evaluate_frames(
 
 
 def build_backtest_frames(
-    tables: Tables, cutoff: pd.Timestamp, horizon_days: int, label: str, n_snapshots: int
+    tables: Tables, cutoff: pd.Timestamp, horizon_days: int, label: str, n_snapshots: int,
+    addon_categories: tuple[str, ...] = (),
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(training frame as ``train`` would build it at ``cutoff``, evaluation frame at ``cutoff``)."""
     from features.training import build_training_frame
 
     require_outcomes_until(tables, cutoff + pd.Timedelta(days=horizon_days), f"backtest at {cutoff.date()}")
-    train = build_training_frame(tables, label, horizon_days, as_of=cutoff, n_snapshots=n_snapshots)
+    train = build_training_frame(
+        tables, label, horizon_days, as_of=cutoff, n_snapshots=n_snapshots, addon_categories=addon_categories
+    )
     evaluation = build_training_frame(
-        tables, label, horizon_days, as_of=cutoff + pd.Timedelta(days=horizon_days), cutoffs=[cutoff]
+        tables, label, horizon_days, as_of=cutoff + pd.Timedelta(days=horizon_days), cutoffs=[cutoff],
+        addon_categories=addon_categories,
     )
     if evaluation.empty:
         raise UpsellError(f"backtest at {cutoff.date()}: no account is active at the cutoff")
@@ -230,11 +234,16 @@ def run_backtest(
     triggers: tuple[Trigger, ...] | TriggerFn = DEFAULT_SOP_TRIGGERS,
     truth: pd.DataFrame | None = None,
     features: list[str] | None = None,
+    addon_categories: tuple[str, ...] = (),
 ) -> BacktestResult:
-    """Train as ``upsell train`` would at ``as_of``, score at ``as_of``, judge on what happened after."""
+    """Train as ``upsell train`` would at ``as_of``, score at ``as_of``, judge on what happened after.
+
+    ``addon_categories``: purchase categories whose purchase counts as an expansion."""
     cfg = config or load_config()
     cutoff = pd.Timestamp(as_of).normalize()
-    train, evaluation = build_backtest_frames(tables, cutoff, horizon_days, label, cfg.training.n_snapshots)
+    train, evaluation = build_backtest_frames(
+        tables, cutoff, horizon_days, label, cfg.training.n_snapshots, tuple(addon_categories)
+    )
     return evaluate_frames(
         train, evaluation, cutoff=cutoff, horizon_days=horizon_days, label=label, config=cfg, triggers=triggers,
         truth=truth, features=features,

@@ -337,11 +337,11 @@ def champion_on(name: str, when: datetime | str) -> VersionInfo | None:
     """The version that held ``champion`` at instant ``when`` (UTC; naive values are taken as UTC)."""
     at = pd.Timestamp(when)
     at = at.tz_localize("UTC") if at.tzinfo is None else at.tz_convert("UTC")
-    for row in promotion_history(name).itertuples():
-        start = pd.Timestamp(row[3])
-        end = pd.Timestamp(row[4]) if row[4] else None
+    for row in promotion_history(name).to_dict("records"):
+        start = pd.Timestamp(row["from"])
+        end = None if row["until"] is None or pd.isna(row["until"]) else pd.Timestamp(row["until"])
         if start <= at and (end is None or at < end):
-            return get_version(name, row.version)
+            return get_version(name, row["version"])
     return None
 
 

@@ -52,12 +52,18 @@ class TrainResult:
         }
 
 
-def fit_at(tables: Tables, as_of: pd.Timestamp, horizon_days: int, label: str, config: ModelConfig, features: list[str] | None = None) -> tuple[PropensityModel, pd.DataFrame]:
+def fit_at(
+    tables: Tables, as_of: pd.Timestamp, horizon_days: int, label: str, config: ModelConfig,
+    features: list[str] | None = None, addon_categories: tuple[str, ...] = (),
+) -> tuple[PropensityModel, pd.DataFrame]:
     """The model ``train`` registers: fitted on every snapshot whose label window ends by ``as_of``."""
     from features.training import build_training_frame
 
     require_outcomes_until(tables, as_of, f"training as of {as_of.date()}")
-    frame = build_training_frame(tables, label, horizon_days, as_of=as_of, n_snapshots=config.training.n_snapshots)
+    frame = build_training_frame(
+        tables, label, horizon_days, as_of=as_of, n_snapshots=config.training.n_snapshots,
+        addon_categories=addon_categories,
+    )
     model = PropensityModel(config, features=features).fit(frame.drop(columns=[LABEL_COLUMN]), frame[LABEL_COLUMN])
     return model, frame
 
@@ -101,16 +107,18 @@ def train_and_register(
     triggers: tuple[Trigger, ...] | TriggerFn = DEFAULT_SOP_TRIGGERS,
     truth: pd.DataFrame | None = None,
     source_fingerprints: dict[str, str] | None = None,
+    addon_categories: tuple[str, ...] = (),
 ) -> TrainResult:
     """Fit at ``as_of``, backtest at ``evidence_cutoff(as_of)``, register, and promote if at least as good."""
     cfg = config or load_config()
     name = model_name or cfg.registry.model_name
     as_of = pd.Timestamp(as_of).normalize()
-    model, frame = fit_at(tables, as_of, horizon_days, label, cfg)
+    addon_categories = tuple(sorted(set(addon_categories)))
+    model, frame = fit_at(tables, as_of, horizon_days, label, cfg, addon_categories=addon_categories)
 
     cutoff = evidence_cutoff(as_of, horizon_days)
     try:
-        frames = build_backtest_frames(tables, cutoff, horizon_days, label, cfg.training.n_snapshots)
+        frames = build_backtest_frames(tables, cutoff, horizon_days, label, cfg.training.n_snapshots, addon_categories)
     except UpsellError as exc:
         raise UpsellError(
             f"cannot gather promotion evidence: the backtest at {cutoff.date()} (the newest fully labelled snapshot) failed: {exc}. "
@@ -120,7 +128,10 @@ def train_and_register(
         *frames, cutoff=cutoff, horizon_days=horizon_days, label=label, config=cfg, triggers=triggers, truth=truth,
         features=[f for f in model.features_ if f in frames[0].columns],
     )
-    model.metadata_ = {"as_of": as_of.date().isoformat(), "horizon_days": horizon_days, "label": label}
+    model.metadata_ = {
+        "as_of": as_of.date().isoformat(), "horizon_days": horizon_days, "label": label,
+        "addon_categories": list(addon_categories),
+    }
     model_metrics = backtest.metrics["model"]
     metrics = {f"backtest.{scorer}.{m}": v for scorer, d in backtest.metrics.items() for m, v in d.items()}
     params = {
@@ -128,6 +139,7 @@ def train_and_register(
         "as_of": as_of.date().isoformat(),
         "horizon_days": horizon_days,
         "label": label,
+        "addon_categories": ",".join(addon_categories),
         "backtest_cutoff": cutoff.date().isoformat(),
         "n_features": len(model.features_),
         "n_train_rows": len(frame),

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import shlex
-import sys
 from enum import Enum
 from pathlib import Path
 
@@ -30,10 +29,15 @@ def _date(value: str, flag: str):  # -> pd.Timestamp
         raise typer.BadParameter(f"{flag} must be a date YYYY-MM-DD, got {value!r}") from None
 
 
-def _command_line() -> str:
-    """The command as typed, for the promotion record (program name without its path)."""
-    argv = [Path(sys.argv[0]).name, *sys.argv[1:]] if sys.argv else ["upsell"]
-    return shlex.join(argv)
+def _command_line(command: str, **options: object) -> str:
+    """The command with its effective options, for the promotion record."""
+    parts = ["upsell", command]
+    for name, value in options.items():
+        values = value if isinstance(value, (list, tuple)) else [value]
+        for v in values:
+            if v is not None and v is not False:
+                parts += [f"--{name.replace('_', '-')}", str(getattr(v, "value", v))]
+    return shlex.join(parts)
 
 
 def _triggers(playbook: str | None):
@@ -77,6 +81,9 @@ def register(app: typer.Typer) -> None:
         model_name: str = typer.Option(None, "--model-name", help="Registered model name (default: [registry].model_name)."),
         config: Path = typer.Option(None, "--config", help="Model settings TOML overriding models/defaults.toml."),
         playbook: str = typer.Option(None, "--playbook", help="Playbook whose triggers form the rules baseline."),
+        addon_category: list[str] = typer.Option(
+            [], "--addon-category", help="Purchase category that counts as an expansion (repeatable)."
+        ),
         as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
     ) -> None:
         """Train, log to MLflow, register a version (alias challenger); promote to champion when it is
@@ -90,9 +97,12 @@ def register(app: typer.Typer) -> None:
         cfg = load_config(config)
         tables = load_tables(data)
         result = train_and_register(
-            tables, cutoff, horizon_days, label.value, config=cfg, model_name=model_name, command=_command_line(),
+            tables, cutoff, horizon_days, label.value, config=cfg, model_name=model_name, command=_command_line(
+                "train", data=data, as_of=as_of, horizon_days=horizon_days, label=label, model_name=model_name,
+                config=config, playbook=playbook, addon_category=addon_category,
+            ),
             triggers=_triggers(playbook), truth=read_truth(data) if data.is_dir() else None,
-            source_fingerprints=fingerprint_source(data),
+            source_fingerprints=fingerprint_source(data), addon_categories=tuple(addon_category),
         )
         if as_json:
             typer.echo(json.dumps(result.summary(), indent=2, sort_keys=True))
@@ -116,6 +126,9 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
         config: Path = typer.Option(None, "--config", help="Model settings TOML overriding models/defaults.toml."),
         playbook: str = typer.Option(None, "--playbook", help="Playbook whose triggers form the rules baseline."),
+        addon_category: list[str] = typer.Option(
+            [], "--addon-category", help="Purchase category that counts as an expansion (repeatable)."
+        ),
         charts: Path = typer.Option(None, "--charts", help="Directory for calibration.png and gains.png."),
     ) -> None:
         """Honest backtest: train on what was known at --as-of, score at it, judge on what happened after."""
@@ -128,7 +141,7 @@ def register(app: typer.Typer) -> None:
         tables = load_tables(data)
         result = run_backtest(
             tables, cutoff, horizon_days, label.value, config=cfg, triggers=_triggers(playbook),
-            truth=read_truth(data) if data.is_dir() else None,
+            truth=read_truth(data) if data.is_dir() else None, addon_categories=tuple(addon_category),
         )
         if out is not None:
             _write_scores(result.scores[["account_id", "score", "label"]], out)
@@ -168,6 +181,6 @@ def register(app: typer.Typer) -> None:
         if history.empty:
             typer.echo(f"{name}: no promotions recorded in {registry.redacted(registry.tracking_uri())}")
             return
-        for row in history.itertuples():
-            until = row.until or "now"
-            typer.echo(f"version {row.version}: {row[3]} → {until}  by: {row.by}")
+        for row in history.to_dict("records"):
+            until = "now" if row["until"] is None or row["until"] != row["until"] else row["until"]
+            typer.echo(f"version {row['version']}: {row['from']} → {until}  by: {row['by']}")

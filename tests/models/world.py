@@ -36,7 +36,7 @@ def simulate(n_accounts: int = 600, start: str = "2023-01-01", end: str = "2025-
             hazard = 0.0015 * np.exp(1.4 * momentum + affinity)
             truth_rows.append(pd.DataFrame({"account_id": ids, "as_of": day, "horizon_days": 90, "probability": 1 - np.exp(-90 * hazard)}))
         util = np.clip(1 / (1 + np.exp(-(momentum * 1.5 + 0.3))) + rng.normal(0, 0.05, n_accounts), 0.02, 1.3)
-        every_other = (day.dayofyear % 2) == 0
+        every_other = (day.day_of_year % 2) == 0
         if every_other:
             usage_acc.append(ids)
             usage_day.append(np.full(n_accounts, day.date()))
