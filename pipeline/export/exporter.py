@@ -145,11 +145,7 @@ def _mapping(spec: ExportTarget, mapping: FieldMapping | str | Path | None, fram
         return mapping
     if mapping is None:
         return spec.default_mapping(frame.columns)
-    try:
-        default = spec.default_mapping(frame.columns)
-    except UpsellError:
-        default = None  # e.g. hubspot without a key column: the mapping file must then name its own key
-    return load_mapping(mapping, default)
+    return load_mapping(mapping, spec.default_mapping(frame.columns))
 
 
 def _file_destination(spec: ExportTarget, destination: str | Path) -> Path | None:

@@ -1,22 +1,24 @@
-"""HubSpot: a CSV for the companies import, matched on Record ID or company domain.
+"""HubSpot: a CSV for the companies import, matched on Record ID, domain or a unique property.
 
-HubSpot imports update an existing company when a row carries its Record ID (``hs_object_id``)
-or its company domain (``domain``). The scored list knows neither, so join them in (``--join``
-a crosswalk of account_id → hs_object_id or domain). The default key is ``hs_object_id`` when
-that column is present, else ``domain``. Every other column goes to an ``upsell_*`` custom
-property (internal names, which the import wizard maps automatically); ``name`` → ``name``.
+HubSpot imports update an existing company when a row carries its Record ID (``hs_object_id``),
+its company domain (``domain``) or the value of a custom property that requires unique values.
+The key is the first of these the scored list has: ``hs_object_id`` or ``domain`` when joined in
+(``--join`` a crosswalk), else ``upsell_account_id`` — our account id in a custom company property
+created once with "require unique values" (as Salesforce's External ID). Every other column goes
+to an ``upsell_*`` custom property (internal names, which the import wizard maps automatically);
+``name`` → ``name``.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from data.errors import UpsellError
 from pipeline.export.mapping import FieldMapping, FieldSpec
 
 KEY_COLUMNS: tuple[str, ...] = ("hs_object_id", "domain")
+UNIQUE_PROPERTY = "upsell_account_id"  # a company property with "require unique values"
 
 _FIELDS: tuple[tuple[str, str, str], ...] = (
-    ("account_id", "upsell_account_id", "text"),
+    ("account_id", UNIQUE_PROPERTY, "text"),
     ("as_of", "upsell_as_of", "date"),
     ("score", "upsell_score", "number"),
     ("score_band", "upsell_score_band", "text"),
@@ -49,17 +51,8 @@ def default_mapping(columns: Iterable[str]) -> FieldMapping:
     """The default mapping for a scored list with these columns (the key depends on what was joined)."""
     columns = set(columns)
     key = next((c for c in KEY_COLUMNS if c in columns), None)
-    if key is None:
-        raise UpsellError(
-            "hubspot export: HubSpot matches companies on Record ID or domain, and the scored list has "
-            f"neither column ({' or '.join(KEY_COLUMNS)}); join a crosswalk with --join FILE "
-            "(account_id plus hs_object_id or domain), or give a mapping file with your own key"
-        )
-    key_spec = FieldSpec(source=key, field=key, type="text")
     name_spec = FieldSpec(source="name", field="name", type="text", optional=True)
+    if key is None:
+        return FieldMapping(key=UNIQUE_PROPERTY, fields=(*PROPERTY_FIELDS, name_spec))
+    key_spec = FieldSpec(source=key, field=key, type="text")
     return FieldMapping(key=key, fields=(key_spec, *PROPERTY_FIELDS, name_spec))
-
-
-def template_mapping() -> FieldMapping:
-    """The default mapping keyed on ``hs_object_id`` (a base for mapping files with include_defaults)."""
-    return default_mapping(["hs_object_id"])

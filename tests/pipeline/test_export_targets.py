@@ -79,9 +79,10 @@ def test_bad_mapping_files_name_the_problem(tmp_path: Path, scored_list: pd.Data
     assert not (tmp_path / "sf.csv").exists()
 
 
-def test_hubspot_needs_record_id_or_domain(tmp_path: Path, scored_list: pd.DataFrame) -> None:
-    with pytest.raises(UpsellError, match="hs_object_id or domain"):
-        export_scores(scored_list, "hubspot", tmp_path / "hs.csv")
+def test_hubspot_keys_on_record_id_domain_or_unique_property(tmp_path: Path, scored_list: pd.DataFrame) -> None:
+    plain = export_scores(scored_list, "hubspot", tmp_path / "hs.csv")
+    assert plain.columns[0] == "upsell_account_id"  # a "require unique values" company property
+    assert _rows(tmp_path / "hs.csv")[0]["upsell_account_id"] == "A000"
     crosswalk = pd.DataFrame({"account_id": scored_list["account_id"], "domain": [f"a{i}.example" for i in range(5)]})
     result = export_scores(scored_list, "hubspot", tmp_path / "hs.csv", attributes=crosswalk)
     rows = _rows(tmp_path / "hs.csv")
