@@ -53,7 +53,7 @@ SCENARIO = Scenario(
 )
 
 METRICS = (
-    Metric("billable_hours", quota_per_unit=1 / 21, offset=0.0, power=1.0, noise_sd=0.25, cap=2.0),
+    Metric("billable_hours", quota_per_unit=1 / 21, offset=0.0, power=1.0, noise_sd=0.15, cap=2.0),
     Metric("milestones_completed", quota_per_unit=None, power=1.5, noise_sd=0.2, count_rate=0.8),
 )
 

@@ -53,7 +53,7 @@ SCENARIO = Scenario(
 
 METRICS = (
     Metric("seats_used", quota_per_unit=1.0, noise_sd=0.05, cap=1.1, integer=True, active_users=True, account_sd=0.03),
-    Metric("api_calls", quota_per_unit=800.0, offset=0.05, power=1.2, noise_sd=0.25, cap=3.0),
+    Metric("api_calls", quota_per_unit=800.0, offset=0.05, power=1.2, noise_sd=0.15, cap=3.0),
     Metric("storage_gb", quota_per_unit=2.0, offset=-0.15, power=0.7, noise_sd=0.03, cap=1.5),
 )
 

@@ -52,8 +52,8 @@ SCENARIO = Scenario(
 )
 
 METRICS = (
-    Metric("data_gb", quota_per_unit=0.4, offset=0.0, power=1.0, noise_sd=0.3, cap=2.5),
-    Metric("voice_minutes", quota_per_unit=25.0, offset=-0.2, power=0.8, noise_sd=0.3, cap=2.0),
+    Metric("data_gb", quota_per_unit=0.4, offset=0.0, power=1.0, noise_sd=0.15, cap=2.5),
+    Metric("voice_minutes", quota_per_unit=25.0, offset=-0.2, power=0.8, noise_sd=0.2, cap=2.0),
 )
 
 
