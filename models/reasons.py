@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -29,17 +30,23 @@ def _plain_value(value: object) -> object:
     return value
 
 
+@lru_cache(maxsize=4096)
+def _registry_spec(feature: str) -> object | None:
+    try:
+        from features.registry import feature_spec
+    except ImportError:  # the features package is optional for a bare model
+        return None
+    try:
+        return feature_spec(feature)
+    except KeyError:
+        return None
+
+
 def registry_renderer(feature: str, value: object) -> str:
     """Render with ``features.registry``; a feature the registry does not know reads "name = value"."""
-    try:
-        from features.registry import render_reason
-    except ImportError:  # the features package is optional for a bare model
-        render_reason = None
-    if render_reason is not None:
-        try:
-            return render_reason(feature, value)
-        except KeyError:
-            pass
+    spec = _registry_spec(feature)
+    if spec is not None:
+        return spec.render_reason(value)
     shown = "unknown" if value is None else (f"{value:,.4g}" if isinstance(value, float) else str(value))
     return f"{feature.replace('_', ' ')} = {shown}"
 
@@ -61,29 +68,37 @@ def top_contributions(model: PropensityModel, features_df: pd.DataFrame, top_k: 
     Only positive contributions qualify (a reason to call, not a reason not to); ties keep the
     model's feature order, so the output is deterministic.
     """
-    contrib = contributions(model, features_df).drop(columns="bias")
-    values = contrib.to_numpy()
-    order = np.argsort(-values, axis=1, kind="stable")[:, :top_k]
-    rows = []
-    feature_names = np.asarray(model.features_)
-    for pos, index in enumerate(features_df.index):
-        for rank, j in enumerate(order[pos], start=1):
-            c = values[pos, j]
-            if not c > 0:
-                break
-            name = str(feature_names[j])
-            rows.append((index, rank, name, _plain_value(features_df.at[index, name]), float(c)))
-    return pd.DataFrame(rows, columns=["row", "rank", "feature", "value", "contribution"])
+    contrib = contributions(model, features_df).drop(columns="bias").to_numpy()
+    k = min(top_k, contrib.shape[1])
+    order = np.argsort(-contrib, axis=1, kind="stable")[:, :k]
+    top = np.take_along_axis(contrib, order, axis=1)
+    row_pos, rank_pos = np.nonzero(top > 0)  # row-major: ranks stay in order within a row
+    feat_pos = order[row_pos, rank_pos]
+    raw = features_df[model.features_].to_numpy(dtype=object)
+    return pd.DataFrame(
+        {
+            "row": features_df.index.to_numpy()[row_pos],
+            "rank": rank_pos + 1,
+            "feature": np.asarray(model.features_, dtype=object)[feat_pos],
+            "value": [_plain_value(v) for v in raw[row_pos, feat_pos]],
+            "contribution": top[row_pos, rank_pos],
+        }
+    )
 
 
 def reason_codes(model: PropensityModel, features_df: pd.DataFrame, top_k: int = 3, render: Renderer = registry_renderer) -> pd.DataFrame:
     """``reason_1`` … ``reason_<top_k>`` (plain language; missing when fewer positive contributions),
     plus ``reason_<i>_feature`` naming the feature behind each, indexed like ``features_df``."""
-    top = top_contributions(model, features_df, top_k=top_k)
-    out = pd.DataFrame(index=features_df.index)
+    positional = features_df.reset_index(drop=True)  # duplicate index labels must not mix rows up
+    top = top_contributions(model, positional, top_k=top_k)
+    columns: dict[str, pd.Series] = {}
     for rank in range(1, top_k + 1):
-        at_rank = top[top["rank"] == rank].set_index("row")
-        text = pd.Series([render(f, v) for f, v in zip(at_rank["feature"], at_rank["value"])], index=at_rank.index, dtype="string")
-        out[f"reason_{rank}"] = text.reindex(features_df.index)
-        out[f"reason_{rank}_feature"] = at_rank["feature"].astype("string").reindex(features_df.index)
-    return out
+        at_rank = top[top["rank"] == rank]
+        text = np.full(len(positional), None, dtype=object)
+        feature = np.full(len(positional), None, dtype=object)
+        rows = at_rank["row"].to_numpy(dtype=int)
+        text[rows] = [render(f, v) for f, v in zip(at_rank["feature"], at_rank["value"])]
+        feature[rows] = at_rank["feature"].to_numpy()
+        columns[f"reason_{rank}"] = pd.Series(text, index=features_df.index, dtype="string")
+        columns[f"reason_{rank}_feature"] = pd.Series(feature, index=features_df.index, dtype="string")
+    return pd.DataFrame(columns, index=features_df.index)

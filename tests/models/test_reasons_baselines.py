@@ -84,3 +84,12 @@ def test_logistic_baseline_ranks_real_data(bank):
     train, test = bank[bank["as_of"] < newest], bank[bank["as_of"] == newest]
     lr = LogisticBaseline().fit(train.drop(columns="label"), train["label"])
     assert roc_auc_score(test["label"], lr.predict_score(test)) > 0.70
+
+
+def test_reason_codes_with_duplicate_index_labels(world_model, world_frame):
+    rows = world_frame.head(4)
+    dup = rows.set_axis([0, 0, 1, 1])
+    expected = reason_codes(world_model, rows)
+    got = reason_codes(world_model, dup)
+    assert got["reason_1"].tolist() == expected["reason_1"].tolist()
+    assert list(got.index) == [0, 0, 1, 1]
