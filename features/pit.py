@@ -75,18 +75,35 @@ def trend(recent: ir.NumericValue, before: ir.NumericValue) -> ir.FloatingValue:
     return ibis.ifelse((a + b) == 0, 0.0, (a - b) / (a + b))
 
 
-def window_join(events: ir.Table, time: str, cutoffs: ir.Table, days: int) -> ir.Table:
+def _ts_literal(value: pd.Timestamp) -> ir.TimestampScalar:
+    return ibis.literal(value.to_pydatetime(), type="timestamp")
+
+
+def next_cutoff(t: ir.TimestampValue, cutoffs: Sequence[pd.Timestamp]) -> ir.TimestampValue:
+    """The first cutoff strictly after ``t`` (null after the last one): a CASE over the sorted cutoffs."""
+    ordered = sorted(cutoffs)
+    return ibis.cases(*[(t < _ts_literal(c), _ts_literal(c)) for c in ordered], else_=ibis.null("timestamp"))
+
+
+def window_join(events: ir.Table, time: str, cutoffs: Sequence[pd.Timestamp], days: int) -> ir.Table:
     """Events joined to every cutoff t with ``time`` in [t - days, t); the result adds ``as_of``.
 
-    No account key in the join: the cutoff table is tiny, so each event meets only the few
-    cutoffs whose window holds it (DuckDB plans a range join, Spark a broadcast join).
+    An equality join, not a range join: each event is keyed by the first cutoff after it, and a
+    tiny table lists, for each such cutoff, the cutoffs whose window can reach back to it. So an
+    event meets only the few cutoffs whose window may hold it (then an exact filter), and the
+    rows outside every window are dropped by a constant filter the engine can push into the scan.
     """
+    ordered = sorted(cutoffs)
+    width = pd.Timedelta(days=days)
     t = events[time]
-    # a plain filter first (evaluated once per row, not per row and cutoff)
-    lo = (cutoffs.as_of.min() - ibis.interval(days=days)).as_scalar()
-    events = events.filter(t >= lo, t < cutoffs.as_of.max().as_scalar())
-    t = events[time]
-    return events.join(cutoffs, [t < cutoffs.as_of, t >= cutoffs.as_of - ibis.interval(days=days)])
+    events = events.filter(t >= _ts_literal(ordered[0] - width), t < _ts_literal(ordered[-1]))
+    keyed = events.mutate(_bucket=next_cutoff(events[time], ordered))
+    pairs = pd.DataFrame([(b, c) for b in ordered for c in ordered if b <= c < b + width],
+                         columns=["_bucket_key", "as_of"]).astype("datetime64[us]")
+    reach = ibis.memtable(pairs, schema={"_bucket_key": "timestamp", "as_of": "timestamp"})
+    j = keyed.join(reach, keyed._bucket == reach._bucket_key)
+    j = j.filter(j[time] >= j.as_of - ibis.interval(days=days))
+    return j.drop("_bucket", "_bucket_key")
 
 
 def latest_before(spine: ir.Table, events: ir.Table, time: str, name: str,
@@ -97,12 +114,8 @@ def latest_before(spine: ir.Table, events: ir.Table, time: str, name: str,
     sorted cutoffs, so no join — and a running maximum over each account's buckets gives the
     latest event before every cutoff in one pass, whatever the number of cutoffs.
     """
-    ordered = sorted(cutoffs)
     t = events[time].cast("timestamp")
-    bucket = ibis.cases(*[(t < ibis.literal(c.to_pydatetime(), type="timestamp"),
-                           ibis.literal(c.to_pydatetime(), type="timestamp")) for c in ordered],
-                        else_=ibis.null("timestamp"))
-    ev = events.select("account_id", t=t, as_of=bucket)
+    ev = events.select("account_id", t=t, as_of=next_cutoff(t, cutoffs))
     ev = ev.filter(ev.as_of.notnull())
     buckets = ev.group_by(["account_id", "as_of"]).agg(last=ev.t.max()).mutate(is_spine=ibis.literal(0))
     rows = spine.select("account_id", as_of=spine.as_of.cast("timestamp"), last=ibis.null("timestamp"),

@@ -8,7 +8,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from features.pit import (
-    SourceValues, assemble, days_between, latest_before, spine_cutoff_values, spine_cutoffs, trend, window_join,
+    SourceValues, assemble, days_between, latest_before, spine_cutoff_values, trend, window_join,
 )
 from features.registry import feature_registry
 
@@ -24,9 +24,9 @@ def purchases_values(tables: Mapping[str, ir.Table], spine: ir.Table,
     """
     p = tables[SOURCE]
     has_category = "category" in p.columns
-    cuts = spine_cutoffs(spine)
+    cutoffs = cutoffs if cutoffs is not None else spine_cutoff_values(spine)
     ev = p.select("account_id", "ordered_at", "amount", *(["category"] if has_category else []))
-    j = window_join(ev, "ordered_at", cuts, 365)
+    j = window_join(ev, "ordered_at", cutoffs, 365)
     age = days_between(j.as_of, j.ordered_at)  # ordered_at >= as_of - d days  <=>  age <= d
     aggs = {}
     for d in _WINDOWS:
@@ -36,7 +36,6 @@ def purchases_values(tables: Mapping[str, ir.Table], spine: ir.Table,
     if has_category:
         aggs["pur_n_categories_365d"] = j.category.nunique()
     windows = j.group_by(["account_id", "as_of"]).agg(**aggs)
-    cutoffs = cutoffs if cutoffs is not None else spine_cutoff_values(spine)
     last = latest_before(spine, ev, "ordered_at", "_pur_last_at", cutoffs)
     partials = [windows, last]
     if has_category:

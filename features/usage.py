@@ -16,7 +16,7 @@ import pandas as pd
 
 from data.errors import UpsellError
 from features.pit import (
-    SourceValues, assemble, days_between, latest_before, spine_cutoff_values, spine_cutoffs, trend, window_join,
+    SourceValues, assemble, days_between, latest_before, spine_cutoff_values, trend, window_join,
 )
 from features.registry import PER_METRIC_TEMPLATES, check_metric_names, expand_metric, feature_registry, metric_key
 
@@ -54,8 +54,8 @@ def usage_values(tables: Mapping[str, ir.Table], spine: ir.Table, metrics: Seque
         util=(usage.value / usage.quota).cast("float64") if "quota" in cols else ibis.null("float64"),
         users=usage.active_users.cast("float64") if "active_users" in cols else ibis.null("float64"),
     )
-    cuts = spine_cutoffs(spine)
-    j = window_join(ev, "day", cuts, 60)
+    cutoffs = cutoffs if cutoffs is not None else spine_cutoff_values(spine)
+    j = window_join(ev, "day", cutoffs, 60)
     recent = days_between(j.as_of, j.day) <= 30  # day >= as_of - 30 days
 
     per_metric = j.group_by(["account_id", "as_of", "metric"]).agg(
@@ -97,7 +97,6 @@ def usage_values(tables: Mapping[str, ir.Table], spine: ir.Table, metrics: Seque
     for pct in THRESHOLDS:
         daily_aggs[f"use_days_above_{pct}pct_30d"] = (per_day.util >= pct / 100).sum()
     day_level = per_day.group_by(["account_id", "as_of"]).agg(**daily_aggs)
-    cutoffs = cutoffs if cutoffs is not None else spine_cutoff_values(spine)
     last = latest_before(spine, ev.filter(ev.value > 0), "day", "_use_last_day", cutoffs)
     names = [c for c in (*across.columns, *day_level.columns) if c not in ("account_id", "as_of")]
 

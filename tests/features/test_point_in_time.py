@@ -265,3 +265,39 @@ def test_perturbation_is_not_a_no_op() -> None:
     changed = _after(frames, cutoff, np.random.default_rng(1))
     later = _t(120)
     assert not _features(frames, later).equals(_features(changed, later))
+
+
+def check_many_cutoffs_equal_one_at_a_time(frames, cut_days) -> None:
+    cutoffs = sorted({_t(d) for d in cut_days})
+    tables = Tables.from_frames(frames)
+    together = build_features(tables, cutoffs)
+    metrics = sorted(set(frames["usage"].metric))
+    one_by_one = pd.concat([build_features(tables, [c], metrics=metrics) for c in cutoffs], ignore_index=True)
+    together = together[[c for c in together.columns if c in one_by_one.columns]]
+    pd.testing.assert_frame_equal(together, one_by_one[together.columns], check_exact=False, rtol=1e-9)
+
+
+@QUICK
+@given(frames=datasets(), cut_days=st.lists(st.integers(30, 240), min_size=2, max_size=4))
+def test_many_cutoffs_in_one_pass_equal_one_cutoff_at_a_time(frames, cut_days) -> None:
+    check_many_cutoffs_equal_one_at_a_time(frames, cut_days)
+
+
+@pytest.mark.slow
+@THOROUGH
+@given(frames=datasets(), cut_days=st.lists(st.integers(30, 240), min_size=2, max_size=12))
+def test_many_cutoffs_in_one_pass_equal_one_cutoff_at_a_time_thorough(frames, cut_days) -> None:
+    check_many_cutoffs_equal_one_at_a_time(frames, cut_days)
+
+
+def test_fixture_many_close_cutoffs_equal_one_at_a_time() -> None:
+    from tests.features.conftest import fixture_frames
+
+    frames = fixture_frames()
+    cutoffs = [pd.Timestamp(d) for d in ("2023-12-31", "2024-02-01", "2024-02-15", "2024-02-29", "2024-03-01",
+                                         "2024-04-01", "2025-01-01")]
+    tables = Tables.from_frames(frames)
+    together = build_features(tables, cutoffs, metrics=["Seats Used", "api_calls"])
+    one_by_one = pd.concat([build_features(tables, [c], metrics=["Seats Used", "api_calls"]) for c in cutoffs],
+                           ignore_index=True)
+    pd.testing.assert_frame_equal(together, one_by_one, check_exact=False, rtol=1e-9)
