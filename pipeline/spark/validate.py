@@ -53,7 +53,7 @@ def validate_spark(raw: dict[str, DataFrame]) -> SparkValidation:
         if name not in raw:
             report.problems.append(Problem(table=name, column=None, rule="required table present",
                                            detail="no file or table for it in the data source"))
-    typed: dict[str, tuple[DataFrame, list[CoercedColumn]]] = {}
+    typed: dict[str, tuple[DataFrame, list[CoercedColumn]]] = {}  # raw frame, typed expressions
     for name in TABLE_NAMES:
         if name not in raw:
             continue
@@ -66,8 +66,7 @@ def validate_spark(raw: dict[str, DataFrame]) -> SparkValidation:
         extras = [c for c in present if c not in {s.name for s in COLUMNS[name]}]
         if extras:
             report.notes.append(f"{name}: extra column(s) {', '.join(extras)} kept and ignored")
-        numbered = frame.withColumn(ROW_ID, F.monotonically_increasing_id())
-        typed[name] = (numbered, coerce_columns(name, numbered))
+        typed[name] = (frame, coerce_columns(name, frame))
 
     account_ids = None
     if "accounts" in typed and any(c.spec.name == "account_id" for c in typed["accounts"][1]):
@@ -90,7 +89,9 @@ def validate_spark(raw: dict[str, DataFrame]) -> SparkValidation:
 
 def _check_table(name: str, frame: DataFrame, cols: list[CoercedColumn],
                  account_ids: DataFrame | None) -> tuple[DataFrame, int, list[Problem]]:
-    values = frame.select(
+    # row ids only for the checks: a nondeterministic column under the tables' views breaks Spark's
+    # optimizer in later joins ("key not found"), so the typed frame is built from the raw one
+    values = frame.withColumn(ROW_ID, F.monotonically_increasing_id()).select(
         F.col(ROW_ID),
         *[c.value.alias(c.spec.name) for c in cols],
         *[c.bad.alias(f"__bad_{c.spec.name}") for c in cols if c.bad is not None],
