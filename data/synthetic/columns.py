@@ -20,8 +20,10 @@ def sequential_ids(prefix: str, n: int, width: int = 8) -> np.ndarray:
 def pick(values: np.ndarray, codes: np.ndarray) -> pd.Series:
     """A ``str`` column holding ``values[codes]`` (codes < 0 → null), built in Arrow without Python loops."""
     dictionary = pa.array(np.asarray(values, dtype=object), type=pa.string())
-    codes = np.asarray(codes, dtype=np.int64)
-    taken = dictionary.take(pa.array(np.where(codes < 0, 0, codes), mask=codes < 0))
+    codes = np.asarray(codes)
+    missing = codes < 0
+    indices = pa.array(np.where(missing, 0, codes), mask=missing) if missing.any() else pa.array(codes)
+    taken = dictionary.take(indices)
     return pd.Series(taken.to_pandas(), dtype="str", copy=False).reset_index(drop=True)
 
 

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from data.synthetic.calendar import SECONDS_PER_DAY
-from data.synthetic.columns import floats, nullable_int, pick, with_nulls
+from data.synthetic.columns import pick, with_nulls
 from data.synthetic.world import World
 
 CHUNK_ACCOUNTS = 20_000
@@ -38,7 +38,7 @@ class Metric:
 
 def render_usage(world: World, ids: np.ndarray, metrics: tuple[Metric, ...], rng: np.random.Generator,
                  interval_days: int = 7) -> pd.DataFrame:
-    """Usage rows sorted by account, date, metric (built in that order: no sort needed)."""
+    """Usage rows sorted by account, date, metric (built in that order into preallocated columns)."""
     metrics = tuple(sorted(metrics, key=lambda m: m.name))
     k_metrics = len(metrics)
     pop, grid = world.pop, world.grid
@@ -46,16 +46,36 @@ def render_usage(world: World, ids: np.ndarray, metrics: tuple[Metric, ...], rng
     n_steps = int(np.ceil((grid.end - grid.start) / SECONDS_PER_DAY / interval_days)) + 1
     offsets = rng.integers(0, interval_days, pop.n)
     metric_offset = np.stack([m.offset + rng.normal(0, m.account_sd, pop.n) for m in metrics], axis=1)
-    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("account", "day", "value", "quota", "users")}
-    for lo in range(0, pop.n, CHUNK_ACCOUNTS):
-        acc = np.arange(lo, min(lo + CHUNK_ACCOUNTS, pop.n))
-        t = (first_day + offsets[acc, None] + interval_days * np.arange(n_steps)[None, :]) * SECONDS_PER_DAY
-        valid = (t >= (pop.created_at[acc, None] // SECONDS_PER_DAY) * SECONDS_PER_DAY) & (t < grid.end)
-        valid &= t < world.churned_at[acc, None]
+    steps = interval_days * np.arange(n_steps)[None, :]
+    created_day = pop.created_at // SECONDS_PER_DAY * SECONDS_PER_DAY
+
+    def sample_times(acc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        t = (first_day + offsets[acc, None] + steps) * SECONDS_PER_DAY
+        valid = (t >= created_day[acc, None]) & (t < grid.end) & (t < world.churned_at[acc, None])
+        return t, valid
+
+    chunks = [np.arange(lo, min(lo + CHUNK_ACCOUNTS, pop.n)) for lo in range(0, pop.n, CHUNK_ACCOUNTS)]
+    total = sum(int(sample_times(acc)[1].sum()) for acc in chunks) * k_metrics
+    account_col = np.empty(total, dtype=np.int32)
+    time_col = np.empty(total, dtype=np.int64)
+    value_col = np.empty(total)
+    quota_col = np.full(total, np.nan)
+    users_col = np.full(total, -1, dtype=np.int64)
+    pos = 0
+    for acc in chunks:
+        t, valid = sample_times(acc)
         a_idx, j = np.nonzero(valid)  # account-major, dates ascending within an account
         a = acc[a_idx]
         t = t[a_idx, j]
         rows = len(a)
+        block = slice(pos, pos + rows * k_metrics)
+        account_col[block].reshape(rows, k_metrics)[:] = a[:, None]
+        time_col[block].reshape(rows, k_metrics)[:] = t[:, None]
+        value = value_col[block].reshape(rows, k_metrics)
+        quota = quota_col[block].reshape(rows, k_metrics)
+        users = users_col[block].reshape(rows, k_metrics)
+        pos += rows * k_metrics
+
         m = np.searchsorted(grid.starts, t, side="right") - 1
         frac = ((t - grid.starts[m]) / grid.length(m)).astype(np.float32)
         ld0 = world.util[a, m] + world.log_allowance[a, m]
@@ -65,9 +85,6 @@ def render_usage(world: World, ids: np.ndarray, metrics: tuple[Metric, ...], rng
         log_allow = np.where(after_change, world.log_allowance[a, m + 1], world.log_allowance[a, m])
         util = ld0 + (ld1 - ld0) * frac - log_allow
         base_quota = pop.units[a] * np.exp(log_allow.astype(np.float64))
-        value = np.empty((rows, k_metrics))
-        quota = np.full((rows, k_metrics), np.nan)
-        users = np.full((rows, k_metrics), -1.0)
         for k, spec in enumerate(metrics):
             noise = rng.standard_normal(rows, dtype=np.float32) * np.float32(spec.noise_sd)
             u_metric = np.minimum(np.exp(spec.power * util + metric_offset[a, k] + noise), spec.cap)
@@ -82,21 +99,16 @@ def render_usage(world: World, ids: np.ndarray, metrics: tuple[Metric, ...], rng
             quota[:, k] = q
             if spec.active_users:
                 users[:, k] = value[:, k]
-        parts["account"].append(np.repeat(a, k_metrics))
-        parts["day"].append(np.repeat(t, k_metrics))
-        parts["value"].append(value.ravel())
-        parts["quota"].append(quota.ravel())
-        parts["users"].append(users.ravel())
-    cols = {k: np.concatenate(v) if v else np.empty(0) for k, v in parts.items()}
-    n = len(cols["account"])
-    metric_code = np.tile(np.arange(k_metrics), n // k_metrics if k_metrics else 0)
-    quota_missing = np.isnan(cols["quota"]) | with_nulls(rng, n, world.scenario.vocab.missing.get("quota", 0.01))
-    users_missing = cols["users"] < 0
+    metric_code = np.tile(np.arange(k_metrics, dtype=np.int32), total // k_metrics if k_metrics else 0)
+    quota_col[with_nulls(rng, total, world.scenario.vocab.missing.get("quota", 0.01))] = np.nan
+    users_missing = users_col < 0
+    users_col[users_missing] = 0
+    time_col *= 1_000_000
     return pd.DataFrame(copy=False, data={
-        "account_id": pick(ids, cols["account"]),
-        "usage_date": pd.Series((cols["day"] * 1_000_000).astype("datetime64[us]")),
+        "account_id": pick(ids, account_col),
+        "usage_date": pd.Series(time_col.view("datetime64[us]"), copy=False),
         "metric": pick(np.asarray([m.name for m in metrics]), metric_code),
-        "value": pd.Series(cols["value"]),
-        "quota": floats(cols["quota"], quota_missing),
-        "active_users": nullable_int(np.where(users_missing, 0, cols["users"]).astype(np.int64), users_missing),
+        "value": pd.Series(value_col, copy=False),
+        "quota": pd.Series(quota_col, copy=False),
+        "active_users": pd.Series(pd.arrays.IntegerArray(users_col, users_missing), copy=False),
     })
