@@ -19,7 +19,7 @@ def sequential_ids(prefix: str, n: int, width: int = 8) -> np.ndarray:
 
 def pick(values: np.ndarray, codes: np.ndarray) -> pd.Series:
     """A ``str`` column holding ``values[codes]`` (codes < 0 → null), built in Arrow without Python loops."""
-    dictionary = pa.array(np.asarray(values, dtype=object), type=pa.string())
+    dictionary = pa.array(np.asarray(values, dtype=object), type=pa.large_string())  # what pandas str holds
     codes = np.asarray(codes)
     missing = codes < 0
     indices = pa.array(np.where(missing, 0, codes), mask=missing) if missing.any() else pa.array(codes)
