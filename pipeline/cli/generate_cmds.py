@@ -55,7 +55,7 @@ def generate_command(
     truth = frames[TRUTH]
     t90 = truth[truth["horizon_days"] == 90]
     if len(t90):
-        typer.echo(f"  mean true 90-day expansion probability: {t90['probability'].mean():.3f}")
+        typer.echo(f"  expected 90-day expansion rate (mean true probability): {t90['probability'].mean():.3f}")
 
 
 def register(app: typer.Typer) -> None:
