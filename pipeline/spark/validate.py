@@ -44,6 +44,7 @@ class _Rule:
     column: str | None
     rule: str
     broken: Column
+    involves: tuple[str, ...] = ()
 
 
 def validate_spark(raw: dict[str, DataFrame]) -> SparkValidation:
@@ -114,11 +115,13 @@ def _check_table(name: str, frame: DataFrame, cols: list[CoercedColumn],
     counts = values.agg(F.count(F.lit(1)).alias("n_rows"),
                         *[F.sum(r.broken.cast("int")).alias(f"r{i}") for i, r in enumerate(rules)]).first()
     broken_coerce = {r.column for i, r in enumerate(coerce_rules) if (counts[f"r{i}"] or 0) > 0}
+    # as in data.coerce, a column mixing offsets is unusable as a whole: no rule can be judged on it
+    unusable = {r.column for r in mixed}
     shown = [f"__raw_{c.spec.name}" for c in cols]
     problems = []
     for i, r in enumerate(rules):
         n = int(counts[f"r{i}"] or 0)
-        if n == 0 or (i >= len(coerce_rules) and r.column in broken_coerce):
+        if n == 0 or (i >= len(coerce_rules) and (r.column in broken_coerce or unusable & set(r.involves))):
             continue
         examples = (values.where(r.broken).orderBy(ROW_ID).limit(MAX_EXAMPLES).select(ROW_ID, *shown).toPandas()
                     .set_index(ROW_ID).rename(columns=lambda c: c.removeprefix("__raw_")))
@@ -172,7 +175,7 @@ def _schema_rules(name: str, cols: list[CoercedColumn], present: set[str], refer
             rules.append(_Rule(spec.name, RULE_UNIQUE, parsed & (F.col(f"__dup_{spec.name}") > 1)))
     for later, earlier in ORDER_RULES.get(name, ()):
         if later in present and earlier in present:
-            rules.append(_Rule(later, f"{later} >= {earlier}", F.col(later) < F.col(earlier)))
+            rules.append(_Rule(later, f"{later} >= {earlier}", F.col(later) < F.col(earlier), (later, earlier)))
     if name in NATURAL_KEYS and set(NATURAL_KEYS[name]) <= present:
         key = NATURAL_KEYS[name]
         rules.append(_Rule(None, f"unique ({', '.join(key)})", F.col("__dup_" + "_".join(key)) > 1))
