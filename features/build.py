@@ -31,12 +31,16 @@ VALUES: dict[str, Callable[[Mapping[str, ir.Table], ir.Table], SourceValues]] = 
 
 
 def feature_table(tables: Mapping[str, ir.Table], cutoffs: Iterable[object] | object, *,
-                  spine: ir.Table | None = None, metrics: Sequence[str] | None = None) -> ir.Table:
-    """All features for all cutoffs as one Ibis expression (not executed), keyed on (account_id, as_of).
+                  spine: ir.Table | None = None, metrics: Sequence[str] | None = None,
+                  cache: list[ir.Table] | None = None) -> ir.Table:
+    """All features for all cutoffs as one Ibis expression, keyed on (account_id, as_of).
 
     ``metrics`` fixes the per-metric usage columns (default: metrics in usage rows dated before
     the last cutoff, so rows after every cutoff cannot add columns). Pass a precomputed (e.g.
-    cached) ``spine`` to avoid recomputing it in every feature group.
+    cached) ``spine`` to avoid recomputing it in every feature group. When ``cache`` is a list,
+    every partial result is materialised on the backend first (``Table.cache``) and appended to
+    it for the caller to release: one large query with many partial aggregates plans badly on
+    DuckDB (12 cutoffs at 100k accounts: 80 s as one query, about 25 s partial by partial).
     """
     cuts = normalise_cutoffs(cutoffs)
     if spine is None:
@@ -53,6 +57,13 @@ def feature_table(tables: Mapping[str, ir.Table], cutoffs: Iterable[object] | ob
             sources.append(purchases_values(tables, spine, cuts))
         else:
             sources.append(VALUES[source](tables, spine))
+    if cache is not None:
+        cached = []
+        for src in sources:
+            parts = tuple(p.cache() for p in src.partials)
+            cache.extend(parts)
+            cached.append(SourceValues(parts, src.finish))
+        sources = cached
     absent = _absent_features(tables)
     specs = [f for f in feature_registry(found) if f.source in tables and f.name not in absent]
     return assemble(spine, sources, specs).order_by(["as_of", "account_id"])
@@ -91,10 +102,12 @@ def build_features(tables: Mapping[str, ir.Table], cutoffs: Iterable[object] | o
     """
     cuts = normalise_cutoffs(cutoffs)
     spine = build_spine(tables, cuts).cache()
+    cache: list[ir.Table] = [spine]
     try:
-        frame = feature_table(tables, cuts, spine=spine, metrics=metrics).to_pandas()
+        frame = feature_table(tables, cuts, spine=spine, metrics=metrics, cache=cache).to_pandas()
     finally:
-        _release(spine)
+        for table in cache:
+            _release(table)
     return to_canonical_frame(frame)
 
 
