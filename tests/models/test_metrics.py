@@ -60,3 +60,15 @@ def test_chart_tables():
     gains = gains_table(y, np.array([0.1, 0.2, 0.9, 0.8]), points=4)
     assert gains["captured"].iloc[0] == 0 and gains["captured"].iloc[-1] == 1
     assert gains.loc[gains["contacted"] == 0.5, "captured"].item() == 1.0
+
+
+def test_fingerprint_ignores_last_bit_float_noise_but_not_real_changes():
+    import pandas as pd
+
+    from models.fingerprint import frame_fingerprint
+
+    a = pd.DataFrame({"x": [0.1 + 0.2, 1e6 / 3], "k": ["a", "b"]})
+    noisy = a.assign(x=a["x"] * (1 + 1e-15))
+    assert frame_fingerprint(a) == frame_fingerprint(noisy)
+    assert frame_fingerprint(a) != frame_fingerprint(a.assign(x=[0.3, 1e6 / 3 + 1]))
+    assert frame_fingerprint(a) != frame_fingerprint(a.assign(k=["a", "c"]))

@@ -128,3 +128,24 @@ def test_bad_input_exits_1_with_a_message(world_dir, mlflow_store):
     assert "outcomes are needed until 2025-03-01" in result.output
     result = CliRunner().invoke(app, ["train", "--data", str(world_dir), "--as-of", "not-a-date"])
     assert result.exit_code == 2
+
+
+@pytest.mark.slow
+def test_champion_from_another_backtest_is_re_run_on_the_challengers_backtest(world_tables, mlflow_store):
+    """A champion trained at another date has no metrics on this backtest: its recipe (settings,
+    features) is re-run on the challenger's backtest, so both are judged on the same rows."""
+    from models import registry
+    from models.config import load_config
+    from models.training import train_and_register
+
+    cfg = load_config(overrides={"training": {"max_rounds": 200, "early_stopping_rounds": 20, "n_snapshots": 4}})
+    name = "rerun-propensity"
+    first = train_and_register(world_tables, "2024-12-01", config=cfg, model_name=name, command="first")
+    second = train_and_register(world_tables, "2024-11-01", config=cfg, model_name=name, command="second")
+    assert first.backtest.key != second.backtest.key
+    assert second.champion_metrics is not None
+    # the champion's recipe on the challenger's backtest, trained the same way, scores the same
+    assert second.champion_metrics["roc_auc"] == pytest.approx(second.backtest.metrics["model"]["roc_auc"])
+    assert second.decision.champion_version == first.version.version
+    assert second.decision.promoted
+    assert registry.version_by_alias(name, registry.CHAMPION).version == second.version.version
