@@ -85,7 +85,8 @@ def read_raw_spark(data: Source, session: "SparkSession") -> tuple[dict[str, "Da
         return _read_catalog(session, text.removeprefix(SPARK_TABLES_PREFIX))
     if "://" in text or text.startswith("dbfs:"):
         return _read_locations(session, _remote_files(session, text))
-    files = table_files(Path(text))  # local directory: the DuckDB loader's discovery and ambiguity rules
+    root = Path(text)
+    files = _local_files(root)
     frames, problems = {}, []
     for name, file in files.items():
         frame, problem = _read_file(session, name, str(file.resolve()))
@@ -93,10 +94,21 @@ def read_raw_spark(data: Source, session: "SparkSession") -> tuple[dict[str, "Da
             problems.append(problem)
         else:
             frames[name] = frame
+    # the same note as data.load.read_raw, so both engines' manifests agree
     known = {f"{n}{s}" for n in TABLE_NAMES for s in FILE_SUFFIXES}
-    ignored = sorted(p.name for p in Path(text).iterdir() if not p.name.startswith((".", "_")) and p.name not in known)
+    ignored = sorted(p.name for p in root.iterdir() if p.is_file() and not p.name.startswith(".") and p.name not in known)
     notes = [f"ignored file(s) not in the contract: {', '.join(ignored)}"] if ignored else []
     return frames, problems, notes
+
+
+def _local_files(root: Path) -> dict[str, Path]:
+    """``data.load.table_files``, plus Spark-written parquet directories (``accounts.parquet/part-…``)."""
+    files = table_files(root)  # existence, "one file per table" and the error messages
+    for name in TABLE_NAMES:
+        folder = root / f"{name}.parquet"
+        if name not in files and folder.is_dir():
+            files[name] = folder
+    return files
 
 
 def _read_locations(session: "SparkSession", locations: Mapping[str, str]) -> tuple[dict, list[Problem], list[str]]:
