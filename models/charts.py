@@ -27,17 +27,27 @@ def _save(fig: plt.Figure, path: Path) -> Path:
     return path
 
 
+MIN_BIN_ROWS = 20
+
+
 def calibration_chart(y: np.ndarray, probabilities: Mapping[str, np.ndarray], path: str | Path, title: str = "Calibration") -> Path:
-    """Reliability diagram: mean predicted probability vs observed rate per bin, for each score."""
+    """Reliability diagram: mean predicted probability vs observed rate per bin, for each score.
+
+    Bins holding fewer than ``MIN_BIN_ROWS`` accounts are left out: their observed rate is noise.
+    """
     fig, ax = plt.subplots(figsize=(6, 5))
     upper = 0.0
     for name, p in probabilities.items():
         table = calibration_table(y, p)
+        table = table[table["rows"] >= MIN_BIN_ROWS]
+        if table.empty:
+            continue
         ax.plot(table["mean_predicted"], table["observed_rate"], marker="o", label=name)
         upper = max(upper, float(table["mean_predicted"].max()), float(table["observed_rate"].max()))
     upper = min(1.0, upper * 1.05 + 0.01)
     ax.plot([0, upper], [0, upper], linestyle="--", color="grey", label="perfect")
-    ax.set(xlabel="mean predicted probability", ylabel="observed rate", title=title, xlim=(0, upper), ylim=(0, upper))
+    ax.set(xlabel=f"mean predicted probability (bins with ≥ {MIN_BIN_ROWS} accounts)", ylabel="observed rate", title=title,
+           xlim=(0, upper), ylim=(0, upper))
     ax.legend(loc="upper left")
     return _save(fig, Path(path))
 
