@@ -1,0 +1,43 @@
+"""The same feature and label definitions on PySpark give the DuckDB results (fixture, two cutoffs)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+pytest.importorskip("pyspark")
+
+from features import build_features, build_labels  # noqa: E402
+from features.engine import load_for_engine  # noqa: E402
+from tests.features.conftest import fixture_frames  # noqa: E402
+
+pytestmark = [pytest.mark.spark, pytest.mark.slow]
+CUTOFFS = ["2024-03-01", "2024-04-01"]
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    d = tmp_path_factory.mktemp("spark_data")
+    for name, frame in fixture_frames().items():
+        if name == "usage":
+            frame = frame.assign(usage_date=pd.to_datetime(frame.usage_date).astype("datetime64[us]"))
+        frame.to_parquet(d / f"{name}.parquet", index=False)
+    return d
+
+
+def test_features_and_labels_match_duckdb(data_dir: Path) -> None:
+    duck_tables = load_for_engine(data_dir, "duckdb")
+    spark_tables = load_for_engine(data_dir, "spark")
+    duck = build_features(duck_tables, CUTOFFS)
+    spark = build_features(spark_tables, CUTOFFS)
+    assert list(spark.columns) == list(duck.columns)
+    pd.testing.assert_frame_equal(spark[["account_id", "as_of"]], duck[["account_id", "as_of"]])
+    for col in duck.columns[2:]:
+        if duck[col].dtype == "float64":
+            assert np.allclose(spark[col].to_numpy(float), duck[col].to_numpy(float), rtol=1e-6, equal_nan=True), col
+        else:
+            assert spark[col].fillna("<NA>").tolist() == duck[col].fillna("<NA>").tolist(), col
+    kw = {"label": "expansion", "horizon_days": 90, "addon_categories": ["addon"]}
+    pd.testing.assert_frame_equal(build_labels(spark_tables, CUTOFFS, **kw), build_labels(duck_tables, CUTOFFS, **kw))
