@@ -1,11 +1,12 @@
-"""Point-in-time building blocks: cutoffs, window joins and "latest before t" for many cutoffs at once.
+"""Point-in-time building blocks: cutoffs, window joins, "latest before t", and assembling sources.
 
-A feature at cutoff t sees rows dated in [t - N days, t). To compute many cutoffs in one pass,
-events are joined to the (small) table of distinct cutoffs with a range condition — no account
-key in the join, so each event meets only the cutoffs whose window holds it — and aggregated once
-per (account_id, as_of). Unbounded "latest event before t" values use buckets between consecutive
-cutoffs plus a running maximum, so they cost one pass whatever the number of cutoffs.
-Everything is plain Ibis, so it compiles for DuckDB and PySpark alike.
+A feature at cutoff t sees rows dated in [t - N days, t). Many cutoffs are computed in one pass:
+each event is keyed by the first cutoff after it (a CASE over the sorted cutoffs) and joined, on
+that key, to the few cutoffs whose window can hold it; then one group-by per (account_id, as_of).
+Unbounded "latest event before t" values use the same key as a bucket plus a running maximum, so
+they cost one pass whatever the number of cutoffs. Small tables (plan periods, tickets, offers)
+are simply joined to every later cutoff. Everything is plain Ibis, so it compiles for DuckDB and
+PySpark alike.
 """
 from __future__ import annotations
 
