@@ -69,3 +69,16 @@ def test_missing_required_table_and_unknown_directory(spark, tmp_path: Path) -> 
         load_tables_spark(only_usage, spark)
     with pytest.raises(Exception, match="no such data directory"):
         load_tables_spark(tmp_path / "nowhere", spark)
+
+
+def test_hadoop_uri_and_table_mapping_sources_read_the_same_tables(spark, hand_dir: Path) -> None:
+    from pipeline.spark.load import read_raw_spark
+
+    via_uri = load_tables_spark(hand_dir.resolve().as_uri(), spark)  # file:///… goes through Hadoop's FileSystem
+    assert list(via_uri) == list(load_tables(hand_dir))
+    assert via_uri.to_pandas("usage")["usage_date"].notna().all()
+    spark.read.csv(str(hand_dir / "accounts.csv"), header=True).createOrReplaceTempView("crm_accounts")
+    raw, problems, _ = read_raw_spark({"accounts": "crm_accounts", "offers": str(hand_dir / "offers.csv")}, spark)
+    assert not problems and sorted(raw) == ["accounts", "offers"] and raw["accounts"].count() == 5
+    _, problems, _ = read_raw_spark({"accounts": "no_such_table"}, spark)
+    assert [p.rule for p in problems] == ["readable Spark table"]
