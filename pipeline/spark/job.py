@@ -28,7 +28,7 @@ from pipeline.scoring import (
 from pipeline.spark.decide import decide_spark
 from pipeline.spark.load import Source, load_tables_spark
 from pipeline.spark.score import SCORE, champion_uri, score_spark, with_model_columns
-from pipeline.spark.session import SparkSettings, spark_session
+from pipeline.spark.session import SparkSettings
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -44,13 +44,17 @@ def spark_frame(tables: Tables, name: str) -> "DataFrame":
 
 
 def feature_frame_spark(tables: Tables, cutoffs: Iterable[object] | object, *,
-                        metrics: Sequence[str] | None = None) -> "DataFrame":
+                        metrics: Sequence[str] | None = None, cached: list[Any] | None = None) -> "DataFrame":
     """Every feature at every cutoff as a Spark DataFrame (columns and meaning as ``build_features``).
 
-    The spine is cached (as ``build_features`` does) so the feature groups do not recompute it.
+    With a ``cached`` list, the spine is cached (as ``build_features`` does) so the feature groups
+    do not recompute it, and appended to the list: release it once the frame is materialised.
     """
     cuts = normalise_cutoffs(cutoffs)
-    spine = build_spine(tables, cuts).cache()
+    spine = build_spine(tables, cuts)
+    if cached is not None:
+        spine = spine.cache()
+        cached.append(spine)
     expr = feature_table(tables, cuts, spine=spine, metrics=metrics)
     view = f"upsell_features_{os.getpid()}_{next(_views)}"
     tables.con.create_view(view, expr, overwrite=True)
@@ -82,14 +86,19 @@ def run_spark_features(data: Source | Tables, cutoffs: Iterable[object] | object
     ``out`` ending in ``.parquet``: collected and written as one file with the DuckDB engine's
     columns, types and row order (small and medium data; floats agree to ~1e-9 relative). ``out`` without that suffix: a parquet
     dataset directory written by Spark's executors (any size; overwritten). Returns the pandas frame
-    in the first case and when ``out`` is None, else the Spark DataFrame.
+    in the first case and when ``out`` is None, else the written dataset as a Spark DataFrame.
     """
     tables = data if isinstance(data, Tables) else load_tables_spark(data, session, settings=settings)
-    frame = feature_frame_spark(tables, cutoffs, metrics=metrics)
+    cached: list[Any] = []
+    frame = feature_frame_spark(tables, cutoffs, metrics=metrics, cached=cached)
     if out is not None and not os.fspath(out).endswith(".parquet"):
         frame.orderBy("as_of", "account_id").write.mode("overwrite").parquet(os.fspath(out))
-        return frame
-    result = to_canonical_frame(frame.toPandas())
+        _release(cached)
+        return tables.con._session.read.parquet(os.fspath(out))  # type: ignore[attr-defined]
+    try:
+        result = to_canonical_frame(frame.toPandas())
+    finally:
+        _release(cached)
     if out is not None:
         write_features(result, Path(out))
     return result
@@ -120,7 +129,9 @@ def run_spark_scoring(
     uri, version = champion_uri(model_name)
     model, _ = load_version(model_name, version)
 
-    features = feature_frame_spark(tables, [as_of]).localCheckpoint()
+    cached: list[Any] = []
+    features = feature_frame_spark(tables, [as_of], cached=cached).localCheckpoint()  # computed once, here
+    _release(cached)
     if features.isEmpty():
         raise UpsellError(f"no account is active at {as_of:%Y-%m-%d}: nothing to score")
     needed = list(model.features_)
@@ -162,8 +173,10 @@ def _reason_rows(features: "DataFrame", decisions: "DataFrame", limit: int) -> p
     return to_canonical_frame(features.join(chosen, "account_id", "left_semi").toPandas())
 
 
-def spark_for(settings_path: str | os.PathLike[str] | None = None) -> Any:
-    """The SparkSession for a job run, from ``settings_path`` / ``$UPSELL_SPARK_CONFIG`` / the environment."""
-    from pipeline.spark.session import spark_settings
+def _release(cached: list[Any]) -> None:
+    for table in cached:
+        try:
+            table.release()
+        except Exception:  # noqa: BLE001 - dropping a cache is best effort
+            pass
 
-    return spark_session(spark_settings(settings_path))
