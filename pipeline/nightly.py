@@ -1,0 +1,251 @@
+"""The nightly job: validate → features → champion → score → decide → reasons → export → report → manifest.
+
+Safe by construction. Bad input fails in the first stage, before anything is written. Every file
+is built in a staging directory and moved into ``--out`` only when all stages succeeded, the
+manifest last (``pipeline.publish``), so a failed or killed run leaves the previous night's
+outputs as they were. Rerunning the same night gives byte-identical outputs: the run id is derived
+from the inputs, rows are sorted, and no wall-clock time goes into any output but the manifest's
+``timings``.
+
+Layout of ``--out``::
+
+    scored_accounts.parquet     the scored account list (contract columns, then extras)
+    exports/…                   the CRM export (when --export names a file target)
+    report/review.html, .json   SOP step 7 for this night
+    history/scores.parquet      every night's scored list (a rerun replaces its night)
+    manifest.json               inputs, model, playbook, rows, timings, output checksums
+"""
+from __future__ import annotations
+
+import shutil
+import sys
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any, TextIO
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from data.atomic import write_bytes_atomic
+from data.load import fingerprint_source, load_tables
+from pipeline.history import HISTORY_FILE, append_night, read_history
+from pipeline.manifest import manifest_json, mask_secrets, output_checksums, run_id_for, sha256_file
+from pipeline.progress import StageTimer
+from pipeline.publish import MANIFEST_NAME, staged_outputs
+from pipeline.scoring import DEFAULT_REASONS_LIMIT, score_accounts
+
+SCORED_FILE = "scored_accounts.parquet"
+EXPORT_DIR = "exports"
+REPORT_DIR = "report"
+
+
+@dataclass
+class ExportRequest:
+    """What ``--export`` asked for. ``destination`` defaults to ``<out>/exports/`` for file targets."""
+
+    target: str
+    destination: str | None = None
+    mapping: str | None = None
+    changed_only: bool = False
+    table: str | None = None
+
+
+@dataclass
+class NightlyResult:
+    """Where a night's outputs are and what the run was (the manifest, as a dict)."""
+
+    out: Path
+    run_id: str
+    scored_path: Path
+    report_path: Path | None
+    manifest_path: Path
+    manifest: dict[str, Any]
+    scored: pd.DataFrame = field(repr=False)
+    export: dict[str, Any] | None = None
+
+
+def package_version() -> str:
+    try:
+        return version("upsell-propensity")
+    except PackageNotFoundError:
+        return "0+source"
+
+
+def write_frame_parquet(frame: pd.DataFrame, path: Path) -> None:
+    """Deterministic parquet: same frame, same bytes (no index, fixed codec)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path, compression="zstd")
+
+
+def run_nightly(
+    data: str | Path,
+    as_of: str | pd.Timestamp,
+    playbook: str | Path,
+    out: str | Path,
+    *,
+    export: ExportRequest | None = None,
+    model_name: str | None = None,
+    reasons_limit: int = DEFAULT_REASONS_LIMIT,
+    engine: str = "duckdb",
+    stream: TextIO | None = None,
+) -> NightlyResult:
+    """Run one night for ``as_of`` and publish its outputs under ``out``."""
+    from models.config import load_config
+    from models.registry import load_champion
+    from pipeline.playbook.lint import check_playbook
+    from pipeline.playbook.load import resolve_playbook
+
+    out = Path(out)
+    as_of = pd.Timestamp(as_of).normalize()
+    model_name = model_name or load_config().registry.model_name
+    timer = StageTimer("nightly", stream=stream or sys.stderr)
+
+    with timer.stage("validate") as facts:
+        tables = _load(data, engine)
+        fingerprints = fingerprint_source(data)
+        facts["tables"] = len(tables)
+    with timer.stage("playbook") as facts:
+        book = resolve_playbook(playbook)
+        check_playbook(book)
+        playbook_hash = book_hash(book)
+        facts["playbook"] = book.name
+    with timer.stage("model") as facts:
+        model, info = load_champion(model_name)
+        facts["version"] = info.version
+    run_id = run_id_for({
+        "data": fingerprints, "as_of": as_of.isoformat(), "model": [model_name, info.version],
+        "playbook": playbook_hash, "reasons_limit": reasons_limit, "code": package_version(),
+    })
+    with timer.stage("score") as facts:
+        if engine == "spark":
+            from pipeline.spark.job import run_spark_scoring
+
+            result = run_spark_scoring(tables, as_of, book, model_name=model_name, run_id=run_id,
+                                       reasons_limit=reasons_limit)
+        else:
+            result = score_accounts(tables, as_of, book, model, model_name=model_name, model_version=info.version,
+                                    run_id=run_id, reasons_limit=reasons_limit)
+        scored = result.scored
+        facts["accounts"] = len(scored)
+        facts["actions"] = int(scored["action"].notna().sum())
+
+    export_info: dict[str, Any] | None = None
+    report_path: Path | None = None
+    with staged_outputs(out) as stage:
+        with timer.stage("write") as facts:
+            write_frame_parquet(scored, stage / SCORED_FILE)
+            history = append_night(read_history(out / HISTORY_FILE), scored)
+            write_frame_parquet(history, stage / HISTORY_FILE)
+            facts["history_nights"] = int(history["as_of"].nunique())
+        with timer.stage("report") as facts:
+            report_path = _write_report(tables, history, book, model, result.features, as_of, stage / REPORT_DIR)
+            facts["report"] = REPORT_DIR
+        if export is not None:
+            with timer.stage("export") as facts:
+                export_info = _export(scored, tables, export, out, stage)
+                facts["rows"] = export_info["rows_written"]
+        manifest = {
+            "job": "nightly",
+            "run_id": run_id,
+            "as_of": as_of.strftime("%Y-%m-%d"),
+            "engine": engine,
+            "package_version": package_version(),
+            "data": {"source": mask_secrets(str(data)), "fingerprints": fingerprints, "notes": list(tables.notes)},
+            "rows": {"accounts_scored": len(scored), **_counts(scored)},
+            "model": {"name": model_name, "version": info.version, "mlflow_run_id": info.run_id},
+            "playbook": {"name": book.name, "sha256": playbook_hash},
+            "notes": result.notes,
+            "export": export_info,
+            "outputs": output_checksums(stage),
+            "timings_seconds": timer.timings,
+        }
+        write_bytes_atomic(stage / MANIFEST_NAME, manifest_json(manifest))
+    return NightlyResult(
+        out=out, run_id=run_id, scored_path=out / SCORED_FILE,
+        report_path=(out / report_path.relative_to(stage)) if report_path else None,
+        manifest_path=out / MANIFEST_NAME, manifest=manifest, scored=scored, export=export_info,
+    )
+
+
+def book_hash(book: Any) -> str:
+    """sha256 of the playbook's source text (or its canonical JSON when built in code)."""
+    import hashlib
+
+    text = getattr(book, "source_text", None) or book.model_dump_json()
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _load(data: str | Path, engine: str) -> Any:
+    if engine == "duckdb":
+        return load_tables(data)
+    if engine == "spark":
+        from pipeline.spark.load import load_tables_spark
+
+        return load_tables_spark(data)
+    raise ValueError(f"unknown engine {engine!r}")
+
+
+def _counts(scored: pd.DataFrame) -> dict[str, Any]:
+    return {
+        "with_action": int(scored["action"].notna().sum()),
+        "by_final_node": {str(k): int(v) for k, v in scored["final_node"].value_counts(dropna=False).sort_index().items()},
+        "by_owner_role": {str(k): int(v) for k, v in scored["owner_role"].dropna().value_counts().sort_index().items()},
+    }
+
+
+def _export(scored: pd.DataFrame, tables: Any, request: ExportRequest, out: Path, stage: Path) -> dict[str, Any]:
+    from pipeline.export.exporter import export_scores
+    from pipeline.export.targets import TARGETS
+
+    spec = TARGETS[request.target] if isinstance(TARGETS, dict) else None
+    is_file = spec is None or getattr(spec, "kind", "csv") != "sql"
+    accounts = tables.to_pandas("accounts")
+    # the CRM needs a display name (and any crosswalk ids users add), not the whole accounts table
+    keep = [c for c in ("account_id", "name", "domain", "hs_object_id", "crm_id") if c in accounts.columns]
+    attributes = accounts[keep]
+    if is_file and request.destination is None:
+        # staged like every other output; the changed-only state of the last export comes along
+        previous = out / EXPORT_DIR
+        if previous.is_dir():
+            shutil.copytree(previous, stage / EXPORT_DIR, dirs_exist_ok=True)
+        destination: str | Path = stage / EXPORT_DIR
+        destination.mkdir(exist_ok=True)
+    else:
+        destination = request.destination if request.destination is not None else ""
+    kwargs: dict[str, Any] = {"mapping": request.mapping, "attributes": attributes, "changed_only": request.changed_only}
+    if request.table:
+        kwargs["table"] = request.table
+    if not is_file and request.changed_only:
+        kwargs["state_path"] = stage / EXPORT_DIR / f"{request.target}.export-state.parquet"
+    result = export_scores(scored, request.target, destination, **kwargs).to_dict()
+    if is_file and request.destination is None:
+        result["destination"] = str(out / Path(result["destination"]).relative_to(stage))
+        if result.get("state_path"):
+            result["state_path"] = str(out / Path(result["state_path"]).relative_to(stage))
+    return result
+
+
+def _write_report(tables: Any, history: pd.DataFrame, book: Any, model: Any, features: pd.DataFrame,
+                  as_of: pd.Timestamp, where: Path) -> Path:
+    """SOP step 7 for this night: past offers against past scores, calibration, drift, threshold."""
+    from pipeline.review import build_review
+    from pipeline.review_report import write_review
+
+    reference = getattr(model, "reference_", None)
+    today_features = features.merge(history.loc[history["as_of"] == as_of, ["account_id", "score"]], on="account_id")
+    result = build_review(
+        tables.to_pandas("offers") if "offers" in tables else None,
+        history,
+        as_of=as_of,
+        subscriptions=tables.to_pandas("subscriptions") if "subscriptions" in tables else None,
+        playbook=book,
+        reference=reference,
+        current_features=today_features if reference is not None else None,
+    )
+    files = write_review(result, where / "review.html", where / "review.json")
+    return files.html
+
+
+__all__ = ["ExportRequest", "NightlyResult", "run_nightly", "sha256_file"]
