@@ -1,0 +1,84 @@
+"""End-to-end nightly job: total, per stage, peak RSS, and the serving overhead ratio.
+
+Generates the SaaS scenario at ``--accounts`` (100k by default; ``--accounts 1000000`` for the 1M
+figure), trains a champion on it once (cached under ``--data-root``), runs ``upsell nightly`` with a
+Salesforce export in a child process, and prints the manifest's stage timings next to a baseline
+measured in the same run: bare LightGBM ``predict`` on the same feature matrix. The ratio
+(score + reasons + decide + export) / bare predict is the cost of everything the SOP adds to a score.
+
+    python -m benchmarks.nightly_bench [--accounts N] [--data-root DIR]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+AS_OF = "2026-07-01"
+
+
+def _prepare(root: Path, n: int) -> tuple[Path, str]:
+    from data.load import fingerprint_source, load_tables
+    from data.synthetic import generate, write_dataset
+    from models.registry import CHAMPION, version_by_alias
+    from models.training import train_and_register
+
+    data = root / f"saas-{n}"
+    uri = f"sqlite:///{root / f'mlflow-{n}.db'}"
+    os.environ["MLFLOW_TRACKING_URI"] = uri
+    if not (data / "accounts.parquet").exists():
+        write_dataset(generate("saas", n, 11, date(2026, 6, 30), months=18), data)
+    if version_by_alias("upsell-propensity", CHAMPION) is None:
+        train_and_register(load_tables(data), AS_OF, command="nightly_bench", source_fingerprints=fingerprint_source(data))
+    return data, uri
+
+
+def _bare_predict_seconds(data: Path) -> tuple[float, int]:
+    from data.load import load_tables
+    from features.build import build_features
+    from models.registry import load_champion
+
+    model, _ = load_champion("upsell-propensity")
+    feats = build_features(load_tables(data), [AS_OF])
+    matrix = model.matrix(feats)
+    start = time.perf_counter()
+    model.booster_.predict(matrix)
+    return time.perf_counter() - start, len(matrix)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--accounts", type=int, default=100_000)
+    parser.add_argument("--data-root", type=Path, default=Path(tempfile.gettempdir()) / "upsell-nightly-bench")
+    args = parser.parse_args()
+    args.data_root.mkdir(parents=True, exist_ok=True)
+    data, uri = _prepare(args.data_root, args.accounts)
+    out = args.data_root / f"night-{args.accounts}"
+    cmd = [sys.executable, "-m", "pipeline", "nightly", "--data", str(data), "--as-of", AS_OF,
+           "--playbook", "saas", "--out", str(out), "--export", "salesforce"]
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, env={**os.environ, "UPSELL_LOG_FORMAT": "plain"}, stderr=subprocess.DEVNULL)
+    total = time.perf_counter() - start
+    peak_gb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024**2
+    timings = json.loads((out / "manifest.json").read_text())["timings_seconds"]
+    bare, rows = _bare_predict_seconds(data)
+    served = timings["score"] + timings.get("export", 0.0)  # score stage = features+predict+decide+reasons
+    print(f"nightly, saas, {args.accounts:,} accounts ({rows:,} active at {AS_OF})")
+    print(f"  total wall (process)   {total:8.2f} s")
+    for stage, seconds in timings.items():
+        print(f"  {stage:<22} {seconds:8.2f} s")
+    print(f"  peak RSS (child)       {peak_gb:8.2f} GB")
+    print(f"  bare LightGBM predict  {bare:8.2f} s")
+    print(f"  (score stage + export) / bare predict = {served / bare:6.1f}x   "
+          "(the score stage includes the feature build; see features_bench for that part alone)")
+
+
+if __name__ == "__main__":
+    main()
