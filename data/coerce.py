@@ -3,7 +3,9 @@
 Every value that cannot be read as its contract type becomes a ``Problem`` with example rows,
 instead of a silent NaN or a traceback. Timestamps follow the contract: naive values are UTC;
 values with an offset are converted to UTC; a column that mixes offsets (or naive and offset
-values) is an error, because nobody can tell which clock those rows were written in.
+values) is an error, because nobody can tell which clock those rows were written in. Text is
+trimmed of ASCII whitespace (``TEXT_WHITESPACE``, the same set the SQL checks trim) and an empty
+text is a missing value.
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from data.problems import MAX_EXAMPLES, Problem
 
 _OFFSET = re.compile(r"(Z|[+-]\d\d:?\d\d)$", re.IGNORECASE)
 _HAS_OFFSET = re.compile(r"(?:Z|[+-]\d\d:?\d\d)$", re.IGNORECASE)
+TEXT_WHITESPACE = " \t\n\r\x0b\x0c"
 _TRUE = {"true", "t", "1", "yes", "y"}
 _FALSE = {"false", "f", "0", "no", "n"}
 
@@ -49,7 +52,7 @@ def coerce_table(table: str, raw: pd.DataFrame) -> tuple[pd.DataFrame, list[Prob
 
 def _blank(s: pd.Series) -> pd.Series:
     if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
-        return s.isna() | (s.astype("str").str.strip() == "")
+        return s.isna() | (s.astype("str").str.strip(TEXT_WHITESPACE) == "")
     return s.isna()
 
 
@@ -75,7 +78,7 @@ def _to_str(s: pd.Series) -> pd.Series:
             s = s.astype("Int64")
     out = s.astype("str")
     out[s.isna()] = pd.NA
-    return out.str.strip().replace("", pd.NA) if len(out) else out
+    return out.str.strip(TEXT_WHITESPACE).replace("", pd.NA) if len(out) else out
 
 
 def _to_timestamp(s: pd.Series, as_date: bool) -> tuple[pd.Series, pd.Series | None, str]:
@@ -85,7 +88,7 @@ def _to_timestamp(s: pd.Series, as_date: bool) -> tuple[pd.Series, pd.Series | N
     if pd.api.types.is_datetime64_dtype(s.dtype):
         return _unit(s, as_date), None, "timestamp"
     blank = _blank(s)
-    text = s.astype("str").str.strip()
+    text = s.astype("str").str.strip(TEXT_WHITESPACE)
     text[blank] = pd.NA
     has_offset = text.str.contains(_HAS_OFFSET, na=False)
     if has_offset.any():
@@ -125,7 +128,7 @@ def _to_bool(s: pd.Series) -> tuple[pd.Series, pd.Series | None, str]:
     if pd.api.types.is_bool_dtype(s.dtype):
         return s.astype("boolean"), None, "true/false"
     blank = _blank(s)
-    text = s.astype("str").str.strip().str.lower()
+    text = s.astype("str").str.strip(TEXT_WHITESPACE).str.lower()
     out = pd.Series(pd.NA, index=s.index, dtype="boolean")
     out[text.isin(_TRUE) & ~blank] = True
     out[text.isin(_FALSE) & ~blank] = False

@@ -1,9 +1,27 @@
 """Read a data source (a directory of parquet/CSV files, or a DuckDB database file) into
 validated ``Tables``. This is the only place source data is read from disk.
+
+Every table ends up on one DuckDB connection, by one of two paths, chosen per table:
+
+* **DuckDB path** (no rows in Python): a parquet file, or a table of a DuckDB database, whose
+  contract columns are all stored in types SQL converts without parsing text (the rule and its
+  table: ``data.sql_columns``). Its rules are checked by SQL aggregates where it is stored
+  (``data.validate_sql``) and the table is served as a view over the file or database table.
+* **pandas path**: CSV files (text that must be parsed), parquet/database tables with a column
+  that needs parsing (dates or numbers held as text, booleans as text …), views of a database,
+  and files DuckDB cannot open. The table is read into memory, coerced (``data.coerce``), checked
+  by pandera (``data.schemas``), then copied into DuckDB. A note names the columns that sent a
+  parquet or database table this way.
+
+Both paths check the same rules with the same names and report the same ``Problem`` s; example
+rows are numbered by their position in the file (or database table) and are the first offenders
+in that order. Either way the served tables carry the contract's types (text as VARCHAR, naive
+UTC TIMESTAMPs, DOUBLE, BIGINT, BOOLEAN), so ``features`` sees the same tables.
 """
 from __future__ import annotations
 
 import hashlib
+import itertools
 from pathlib import Path
 
 import duckdb
@@ -13,11 +31,16 @@ import pandas as pd
 from data.contract import TABLE_NAMES
 from data.errors import DataContractError, UpsellError
 from data.problems import Problem, render_problems
+from data.sql_columns import SqlColumn, fit_table, quote
+from data.stored_tables import StoredTable, attach_database, open_parquet
 from data.tables import Tables
-from data.validate import ValidationReport, validate_frames
+from data.validate import CheckedTable, ValidationReport, account_ids_of, check_frame, missing_tables, shape_problems
+from data.validate_sql import check_stored
 
 FILE_SUFFIXES = (".parquet", ".csv", ".csv.gz")
 DUCKDB_SUFFIXES = (".duckdb", ".ddb", ".db")
+_RESERVED = {"file_row_number", "rowid", "__upsell_row"}  # names our row numbering would shadow
+_runs = itertools.count(1)
 
 
 def table_files(source: str | Path) -> dict[str, Path]:
@@ -39,49 +62,32 @@ def table_files(source: str | Path) -> dict[str, Path]:
     return found
 
 
-def read_raw(source: str | Path) -> tuple[dict[str, pd.DataFrame], list[Problem], list[str]]:
-    """Raw frames as stored (CSV as text), unreadable files as problems, and notes."""
-    path = _existing(source)
-    if path.is_file() and path.name.endswith(DUCKDB_SUFFIXES):
-        return _read_duckdb(path)
-    frames: dict[str, pd.DataFrame] = {}
-    problems: list[Problem] = []
-    for name, file in table_files(path).items():
-        try:
-            frames[name] = _read_file(file)
-        except Exception as exc:  # any reader failure is the user's file, reported with its cause
-            kind = "parquet" if file.suffix == ".parquet" else "CSV with a header row"
-            problems.append(Problem(table=name, column=None, rule=f"readable {kind} file",
-                                    detail=f"{file.name}: {_first_line(exc)}"))
-    known = {f"{n}{s}" for n in TABLE_NAMES for s in FILE_SUFFIXES}
-    ignored = sorted(p.name for p in path.iterdir() if p.is_file() and not p.name.startswith(".") and p.name not in known)
-    notes = [f"ignored file(s) not in the contract: {', '.join(ignored)}"] if ignored else []
-    return frames, problems, notes
+def validate_source(source: str | Path, *, in_memory: bool = False) -> ValidationReport:
+    """Check every table of a source; the report lists every problem found.
+
+    ``report.frames`` maps each checked table to a ``CheckedTable`` (an ibis table on an
+    in-process DuckDB connection, and its row count). ``in_memory=True`` sends every table down
+    the pandas path (the behaviour before the DuckDB path existed; for comparisons and debugging).
+    """
+    return _check_source(_existing(source), ibis.duckdb.connect(), in_memory)
 
 
-def validate_source(source: str | Path) -> ValidationReport:
-    """Read and validate every table of a source; the report lists every problem found."""
-    frames, read_problems, notes = read_raw(source)
-    report = validate_frames(frames)
-    report.problems[:0] = read_problems
-    if read_problems:
-        # a table we could not read cannot be required to be present as well
-        unreadable = {p.table for p in read_problems}
-        report.problems = [p for p in report.problems if not (p.rule == "required table present" and p.table in unreadable)]
-    report.notes[:0] = notes
-    return report
-
-
-def load_tables(source: str | Path, con: ibis.BaseBackend | None = None) -> Tables:
-    """Validated ``Tables`` from a data directory or DuckDB file.
+def load_tables(source: str | Path, con: ibis.BaseBackend | None = None, *, in_memory: bool = False) -> Tables:
+    """Validated ``Tables`` from a data directory or DuckDB file, on ``con`` (a new in-process
+    DuckDB connection by default).
 
     Raises ``DataContractError`` naming every problem (table, column, rule, example rows).
     """
-    report = validate_source(source)
+    duck = con if con is not None and con.name == "duckdb" else ibis.duckdb.connect()
+    report = _check_source(_existing(source), duck, in_memory)
     if not report.ok:
         raise DataContractError(render_problems(report.problems, str(source)), report.problems)
-    tables = Tables.from_frames(report.frames, con=con, source=str(source))
-    return Tables(con=tables.con, tables=tables.tables, source=tables.source, notes=tuple(report.notes))
+    tables = {name: checked.table for name, checked in report.frames.items()}
+    notes = tuple(report.notes)
+    if con is not None and con is not duck:  # another backend: hand it the rows
+        tables = {name: con.create_table(f"src_{name}", duck.to_pandas(t), overwrite=True) for name, t in tables.items()}
+        return Tables(con=con, tables=tables, source=str(source), notes=notes)
+    return Tables(con=duck, tables=tables, source=str(source), notes=notes)
 
 
 def fingerprint_source(source: str | Path) -> dict[str, str]:
@@ -89,6 +95,125 @@ def fingerprint_source(source: str | Path) -> dict[str, str]:
     path = _existing(source)
     files = {"database": path} if path.is_file() else table_files(path)
     return {name: _sha256(file) for name, file in sorted(files.items())}
+
+
+def _check_source(path: Path, con: ibis.BaseBackend, in_memory: bool) -> ValidationReport:
+    raw_con: duckdb.DuckDBPyConnection = con.con
+    run = next(_runs)
+    stored, in_memory_frames, read_problems, notes = _open(path, raw_con, in_memory)
+    present = set(stored) | set(in_memory_frames) | {p.table for p in read_problems}
+    report = ValidationReport(frames={}, problems=read_problems + missing_tables(present), notes=notes)
+    known: dict[str, object] = {}  # how to reach accounts' ids: a SQL relation and/or a pandas Index
+    for name in TABLE_NAMES:  # accounts first: the other tables' ids are checked against it
+        if name in stored:
+            checked = _via_duckdb(con, stored[name], run, known, report)
+        elif name in in_memory_frames:
+            checked = _via_pandas(con, name, in_memory_frames.pop(name), run, known, report)
+        else:
+            continue
+        if checked is None:
+            continue
+        report.frames[name] = checked
+        if name == "accounts" and "account_id" in checked.table.columns:
+            view = checked.table.get_name()
+            known["sql"] = f"(SELECT DISTINCT account_id AS known_id FROM {quote(view)} WHERE account_id IS NOT NULL)"
+    return report
+
+
+def _open(path: Path, con: duckdb.DuckDBPyConnection, in_memory: bool
+          ) -> tuple[dict[str, tuple[StoredTable, dict[str, SqlColumn]]], dict[str, pd.DataFrame], list[Problem], list[str]]:
+    """Per table: stored tables SQL can check (with their column conversions), raw frames for the
+    pandas path, problems of unreadable files, and notes."""
+    problems: list[Problem] = []
+    frames: dict[str, pd.DataFrame] = {}
+    if path.is_file() and path.name.endswith(DUCKDB_SUFFIXES):
+        try:
+            found, notes = attach_database(con, path)
+        except duckdb.Error as exc:
+            raise UpsellError(f"{path}: not a readable DuckDB database ({_first_line(exc)})") from None
+    else:
+        found, notes = {}, _ignored_files(path)
+        for name, file in table_files(path).items():
+            if file.suffix == ".parquet" and not in_memory:
+                try:
+                    found[name] = open_parquet(con, name, file)
+                    continue
+                except duckdb.Error:
+                    pass  # let the pandas reader try, and report its reason if it fails too
+            try:
+                frames[name] = _read_file(file)
+            except Exception as exc:  # any reader failure is the user's file, reported with its cause
+                kind = "parquet" if file.suffix == ".parquet" else "CSV with a header row"
+                problems.append(Problem(table=name, column=None, rule=f"readable {kind} file",
+                                        detail=f"{file.name}: {_first_line(exc)}"))
+    stored = {}
+    for name, table in found.items():
+        columns, why = (None, "") if in_memory else _sql_columns(table)
+        if columns is None:
+            frames[name] = table.read_df(con)
+            if why:
+                notes.append(f"{name}: {why}; the table is parsed and checked in memory")
+        else:
+            stored[name] = (table, columns)
+    return stored, frames, problems, notes
+
+
+def _sql_columns(table: StoredTable) -> tuple[dict[str, SqlColumn] | None, str]:
+    """The column conversions when SQL can check ``table`` where it is stored, else why not."""
+    fitted, unfit = fit_table(table.name, table.columns)
+    if table.n_rows == 0:
+        return fitted, ""  # nothing to check or serve
+    if not table.numbered_scan:
+        return None, f"{table.where} is a view"
+    if _RESERVED & set(table.columns):
+        return None, f"a column is named {', '.join(sorted(_RESERVED & set(table.columns)))}"
+    if unfit:
+        listed = ", ".join(f"{c} ({t})" for c, t in unfit.items())
+        return None, f"column(s) {listed} not stored as their contract type"
+    return fitted, ""
+
+
+def _via_duckdb(con: ibis.BaseBackend, entry: tuple[StoredTable, dict[str, SqlColumn]], run: int,
+                known: dict[str, object], report: ValidationReport) -> CheckedTable | None:
+    stored, columns = entry
+    problems, notes, check_rows = shape_problems(stored.name, list(stored.columns), stored.n_rows)
+    report.problems += problems
+    report.notes += notes
+    if not check_rows:
+        return None
+    referential = known.get("sql") if stored.name != "accounts" else None
+    check = check_stored(con.con, stored, columns, referential)  # type: ignore[arg-type]
+    report.problems += check.problems
+    view = f"src_{stored.name}_{run}"
+    con.con.execute(f"CREATE OR REPLACE TEMP VIEW {quote(view)} AS SELECT {check.select} FROM {stored.scan}")
+    return CheckedTable(table=con.table(view), n_rows=stored.n_rows, engine="duckdb")
+
+
+def _via_pandas(con: ibis.BaseBackend, name: str, raw: pd.DataFrame, run: int,
+                known: dict[str, object], report: ValidationReport) -> CheckedTable | None:
+    problems, notes, check_rows = shape_problems(name, list(raw.columns), len(raw))
+    report.problems += problems
+    report.notes += notes
+    if not check_rows:
+        return None
+    account_ids = None
+    if name != "accounts" and "pandas" not in known and "sql" in known:
+        ids = con.con.execute(f"SELECT known_id FROM {known['sql']}").df()
+        known["pandas"] = pd.Index(ids["known_id"])
+    if name != "accounts":
+        account_ids = known.get("pandas")
+    typed, problems = check_frame(name, raw, account_ids)  # type: ignore[arg-type]
+    report.problems += problems
+    if name == "accounts":
+        known["pandas"] = account_ids_of(typed)
+    table = con.create_table(f"src_{name}_{run}", typed, temp=True)
+    return CheckedTable(table=table, n_rows=len(typed), engine="pandas")
+
+
+def _ignored_files(root: Path) -> list[str]:
+    known = {f"{n}{s}" for n in TABLE_NAMES for s in FILE_SUFFIXES}
+    ignored = sorted(p.name for p in root.iterdir() if p.is_file() and not p.name.startswith(".") and p.name not in known)
+    return [f"ignored file(s) not in the contract: {', '.join(ignored)}"] if ignored else []
 
 
 def _sha256(path: Path) -> str:
@@ -110,21 +235,6 @@ def _read_file(file: Path) -> pd.DataFrame:
     if file.suffix == ".parquet":
         return pd.read_parquet(file)
     return pd.read_csv(file, dtype=str, keep_default_na=False, na_values=[""])
-
-
-def _read_duckdb(path: Path) -> tuple[dict[str, pd.DataFrame], list[Problem], list[str]]:
-    try:
-        con = duckdb.connect(str(path), read_only=True)
-    except duckdb.Error as exc:
-        raise UpsellError(f"{path}: not a readable DuckDB database ({_first_line(exc)})") from None
-    try:
-        present = {row[0] for row in con.execute("select table_name from information_schema.tables").fetchall()}
-        frames = {name: con.execute(f'select * from "{name}"').df() for name in TABLE_NAMES if name in present}
-    finally:
-        con.close()
-    ignored = sorted(present - set(TABLE_NAMES))
-    notes = [f"ignored table(s) not in the contract: {', '.join(ignored)}"] if ignored else []
-    return frames, [], notes
 
 
 def _first_line(exc: BaseException) -> str:

@@ -5,6 +5,10 @@ ranges, uniqueness, and the cross-column and cross-table rules of the contract (
 ``account_id`` known in ``accounts``; ``closed_at >= opened_at``; a plan period does not end
 before it starts). Types themselves are settled by ``data.coerce`` before validation, so a type
 problem is reported once, with the values that would not parse.
+
+The rule names (``RULE_*``, ``rule_one_of``, ``range_rules``, ``order_rule``, ``key_rule``) are shared
+with the SQL checks of ``data.validate_sql`` and the Spark engine, so every engine reports a broken
+rule in the same words.
 """
 from __future__ import annotations
 
@@ -19,6 +23,28 @@ RULE_NOT_NULL = "not null"
 RULE_UNIQUE = "unique"
 RULE_KNOWN_ACCOUNT = "account_id exists in accounts"
 
+
+def rule_one_of(allowed: tuple[str, ...]) -> str:
+    """The rule name of an allowed-values check."""
+    return f"one of {', '.join(allowed)}"
+
+
+def range_rules(col: ColumnSpec) -> list[tuple[str, str, float]]:
+    """``(rule name, comparison a valid value passes, bound)`` for each range bound of ``col``."""
+    bounds = ((">=", col.ge), (">", col.gt), ("<=", col.le))
+    return [(f"{op} {bound:g}", op, bound) for op, bound in bounds if bound is not None]
+
+
+def order_rule(later: str, earlier: str) -> str:
+    """The rule name of a cross-column order check (``later`` may not precede ``earlier``)."""
+    return f"{later} >= {earlier}"
+
+
+def key_rule(key: tuple[str, ...]) -> str:
+    """The rule name of a multi-column uniqueness check."""
+    return f"unique ({', '.join(key)})"
+
+
 _DTYPES = {
     "str": "str",
     "timestamp": "datetime64[us]",
@@ -32,13 +58,9 @@ _DTYPES = {
 def _column_checks(col: ColumnSpec) -> list[pa.Check]:
     checks: list[pa.Check] = []
     if col.allowed is not None:
-        checks.append(pa.Check.isin(list(col.allowed), error=f"one of {', '.join(col.allowed)}"))
-    if col.ge is not None:
-        checks.append(pa.Check.ge(col.ge, error=f">= {col.ge:g}"))
-    if col.gt is not None:
-        checks.append(pa.Check.gt(col.gt, error=f"> {col.gt:g}"))
-    if col.le is not None:
-        checks.append(pa.Check.le(col.le, error=f"<= {col.le:g}"))
+        checks.append(pa.Check.isin(list(col.allowed), error=rule_one_of(col.allowed)))
+    make = {">=": pa.Check.ge, ">": pa.Check.gt, "<=": pa.Check.le}
+    checks += [make[op](bound, error=name) for name, op, bound in range_rules(col)]
     return checks
 
 
@@ -46,14 +68,15 @@ def _ordered(later: str, earlier: str) -> pa.Check:
     def check(df: pd.DataFrame) -> pd.Series:
         return df[later].isna() | df[earlier].isna() | (df[later] >= df[earlier])
 
-    return pa.Check(check, name=f"{later} >= {earlier}", error=f"{later} >= {earlier}")
+    return pa.Check(check, name=order_rule(later, earlier), error=order_rule(later, earlier))
 
 
-# Cross-column rules, applied only when both columns are present.
-_ORDER_RULES: dict[str, tuple[tuple[str, str], ...]] = {
+# Cross-column rules ``(later, earlier)``, applied only when both columns are present.
+ORDER_RULES: dict[str, tuple[tuple[str, str], ...]] = {
     "support_tickets": (("closed_at", "opened_at"),),
     "subscriptions": (("ended_at", "started_at"),),
 }
+_ORDER_RULES = ORDER_RULES  # the name pipeline/spark/validate.py imports
 
 
 def _known_account(ids: pd.Index) -> pa.Check:
@@ -67,8 +90,7 @@ def _unique_key(key: tuple[str, ...]) -> pa.Check:
     def check(df: pd.DataFrame) -> pd.Series:
         return ~df.duplicated(list(key), keep=False)
 
-    name = f"unique ({', '.join(key)})"
-    return pa.Check(check, name=name, error=name)
+    return pa.Check(check, name=key_rule(key), error=key_rule(key))
 
 
 def table_schema(
@@ -95,7 +117,7 @@ def table_schema(
     }
     frame_checks: list[pa.Check] = [
         _ordered(later, earlier)
-        for later, earlier in _ORDER_RULES.get(table, ())
+        for later, earlier in ORDER_RULES.get(table, ())
         if later in present and earlier in present
     ]
     if table in NATURAL_KEYS and set(NATURAL_KEYS[table]) <= present:

@@ -1,12 +1,18 @@
-"""Validate raw source tables against the contract and report every problem at once.
+"""Validate source tables against the contract and report every problem at once.
 
-A user fixing an export wants the whole list, not one error per run: every table is coerced and
-checked lazily, and each broken rule becomes one ``Problem`` with up to five example rows.
+A user fixing an export wants the whole list, not one error per run: every table is checked
+lazily, and each broken rule becomes one ``Problem`` with up to five example rows.
+
+This module is the in-memory (pandas + pandera) path: ``validate_frames`` for frames already in
+memory, ``check_frame`` for one table. ``data.load`` runs it for the tables it cannot check where
+they are stored (CSV, or parquet columns that need parsing); ``data.validate_sql`` checks the
+others with SQL on DuckDB, with the same rules and rule names.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import ibis
 import pandas as pd
 import pandera.pandas as pa
 
@@ -18,11 +24,37 @@ from data.schemas import RULE_NOT_NULL, RULE_UNIQUE, table_schema
 _PANDERA_RULES = {"not_nullable": RULE_NOT_NULL, "field_uniqueness": RULE_UNIQUE}
 
 
+@dataclass(frozen=True)
+class CheckedTable:
+    """One validated source table as it is served downstream: an ibis table on DuckDB.
+
+    ``engine`` says where its rules were checked: ``"duckdb"`` (SQL where the rows are stored; the
+    table is a view over the file) or ``"pandas"`` (parsed and checked in memory, then copied into
+    DuckDB). ``len()`` is its row count, known without a query.
+    """
+
+    table: ibis.Table
+    n_rows: int
+    engine: str
+
+    def __len__(self) -> int:
+        return self.n_rows
+
+    def to_pandas(self) -> pd.DataFrame:
+        """Materialise the table (for small data and the edges: reports, notebooks)."""
+        return self.table.to_pandas()
+
+
 @dataclass
 class ValidationReport:
-    """Typed tables plus what is wrong with them (``problems``) and what was noticed (``notes``)."""
+    """Typed tables plus what is wrong with them (``problems``) and what was noticed (``notes``).
 
-    frames: dict[str, pd.DataFrame]
+    ``frames`` holds pandas frames when the report comes from ``validate_frames`` and
+    ``CheckedTable`` s (ibis tables on DuckDB) when it comes from ``data.load.validate_source``;
+    both have ``len()``.
+    """
+
+    frames: dict[str, pd.DataFrame | CheckedTable]
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -39,45 +71,71 @@ class ValidationReport:
         }
 
 
+def missing_tables(present: set[str] | dict) -> list[Problem]:
+    """A problem for each required table the source does not have."""
+    return [Problem(table=name, column=None, rule="required table present", detail="no file for it in the data source")
+            for name in REQUIRED_TABLES if name not in present]
+
+
+def shape_problems(name: str, columns: list[str], n_rows: int) -> tuple[list[Problem], list[str], bool]:
+    """Problems and notes about a table's shape, and whether its rows are worth checking.
+
+    An empty required table is a problem and an empty optional one a note (its features are left
+    out); a missing required column is a problem; extra columns are noted and kept.
+    """
+    if n_rows == 0:
+        if name in REQUIRED_TABLES:
+            return [Problem(table=name, column=None, rule="at least one row", n_rows=0)], [], False
+        return [], [f"{name}: the table is empty; its features are left out"], False
+    problems = [
+        Problem(table=name, column=c.name, rule="required column present",
+                detail=f"columns found: {', '.join(map(str, columns))}")
+        for c in COLUMNS[name] if c.required and c.name not in columns
+    ]
+    known = {s.name for s in COLUMNS[name]}
+    extras = [str(c) for c in columns if c not in known]
+    notes = [f"{name}: extra column(s) {', '.join(extras)} kept and ignored"] if extras else []
+    return problems, notes, True
+
+
+def account_ids_of(accounts: pd.DataFrame | None) -> pd.Index | None:
+    """The known account ids for the referential rule (None: no ``accounts.account_id`` to check against)."""
+    if accounts is None or "account_id" not in accounts:
+        return None
+    return pd.Index(accounts["account_id"].dropna().unique())
+
+
+def check_frame(name: str, raw: pd.DataFrame, account_ids: pd.Index | None) -> tuple[pd.DataFrame, list[Problem]]:
+    """Coerce one table to the contract's types and check it with its pandera schema.
+
+    A column whose values would not parse is reported once, by the coercion; its schema rules
+    are not judged on the values that are left.
+    """
+    typed, problems = coerce_table(name, raw)
+    failed = {p.column for p in problems if p.column}
+    schema = table_schema(name, list(typed.columns), account_ids)
+    problems += [p for p in _schema_problems(name, schema, typed) if p.column not in failed]
+    return typed, problems
+
+
 def validate_frames(raw: dict[str, pd.DataFrame]) -> ValidationReport:
     """Coerce and check every table; missing optional tables and empty ones are noted, not errors."""
-    report = ValidationReport(frames={})
-    for name in REQUIRED_TABLES:
-        if name not in raw:
-            report.problems.append(Problem(table=name, column=None, rule="required table present",
-                                           detail="no file for it in the data source"))
-    typed: dict[str, pd.DataFrame] = {}
-    coerce_failed: set[tuple[str, str]] = set()
-    for name in TABLE_NAMES:
+    report = ValidationReport(frames={}, problems=missing_tables(raw))
+    account_ids = None
+    for name in TABLE_NAMES:  # accounts first: the other tables' ids are checked against it
         if name not in raw:
             continue
         frame = raw[name]
-        if frame.empty:
-            if name in REQUIRED_TABLES:
-                report.problems.append(Problem(table=name, column=None, rule="at least one row", n_rows=0))
-            else:
-                report.notes.append(f"{name}: the table is empty; its features are left out")
+        problems, notes, check_rows = shape_problems(name, list(frame.columns), len(frame))
+        report.problems += problems
+        report.notes += notes
+        if not check_rows:
             continue
-        missing = [c.name for c in COLUMNS[name] if c.required and c.name not in frame.columns]
-        for col in missing:
-            report.problems.append(
-                Problem(table=name, column=col, rule="required column present",
-                        detail=f"columns found: {', '.join(map(str, frame.columns))}")
-            )
-        extras = [c for c in frame.columns if c not in {s.name for s in COLUMNS[name]}]
-        if extras:
-            report.notes.append(f"{name}: extra column(s) {', '.join(map(str, extras))} kept and ignored")
-        frame, problems = coerce_table(name, frame)
-        report.problems.extend(problems)
-        coerce_failed |= {(p.table, p.column) for p in problems if p.column}
-        typed[name] = frame
-    account_ids = None
-    if "accounts" in typed and "account_id" in typed["accounts"]:
-        account_ids = pd.Index(typed["accounts"]["account_id"].dropna().unique())
-    for name, frame in typed.items():
-        schema = table_schema(name, list(frame.columns), account_ids)
-        report.problems.extend(p for p in _schema_problems(name, schema, frame) if (p.table, p.column) not in coerce_failed)
-    report.frames = typed
+        typed, problems = check_frame(name, frame, account_ids)
+        report.problems += problems
+        report.frames[name] = typed
+        if name == "accounts":
+            account_ids = account_ids_of(typed)
     return report
 
 

@@ -1,0 +1,76 @@
+"""Source tables as DuckDB sees them where they are stored: parquet files and DuckDB database tables.
+
+Opening a table reads only metadata (column types, row count): nothing is loaded into memory.
+The SQL checks (``data.validate_sql``) and the served views read the rows from storage.
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from data.contract import TABLE_NAMES
+from data.sql_columns import literal, quote
+
+_aliases = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class StoredTable:
+    """One contract table in storage, as SQL ``FROM`` items."""
+
+    name: str
+    scan: str  # reads the stored rows in storage order
+    numbered_scan: str  # the same, with ``row_id`` numbering rows from 0 in storage order
+    row_id: str
+    columns: dict[str, str]  # stored column name → DuckDB type, in storage order
+    n_rows: int
+    where: str  # file or table name, for messages
+
+    def read_df(self, con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+        """All stored rows as pandas (the in-memory path for a database table)."""
+        return con.execute(f"SELECT * FROM {self.scan}").df()
+
+
+def open_parquet(con: duckdb.DuckDBPyConnection, name: str, file: Path) -> StoredTable:
+    """A parquet file's schema and row count (from its footer); ``duckdb.Error`` when unreadable."""
+    path = literal(str(file.resolve()))
+    scan = f"read_parquet({path})"
+    columns = _describe(con, scan)
+    n_rows = con.execute(f"SELECT count(*) FROM {scan}").fetchall()[0][0]
+    return StoredTable(name=name, scan=scan, numbered_scan=f"read_parquet({path}, file_row_number=true)",
+                       row_id="file_row_number", columns=columns, n_rows=int(n_rows), where=file.name)
+
+
+def attach_database(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[dict[str, StoredTable], list[str]]:
+    """Attach a DuckDB database file read-only: its contract tables, and a note on tables it ignores.
+
+    Views in the database are left to the pandas path (they have no stable row ids).
+    """
+    alias = f"upsell_source_{next(_aliases)}"
+    con.execute(f"ATTACH {literal(str(path.resolve()))} AS {quote(alias)} (READ_ONLY)")
+    rows = con.execute(
+        "SELECT table_name, table_type FROM information_schema.tables WHERE table_catalog = ? AND table_schema = 'main'",
+        [alias],
+    ).fetchall()
+    kinds = dict(rows)
+    tables = {}
+    for name in TABLE_NAMES:
+        if name not in kinds:
+            continue
+        scan = f"{quote(alias)}.main.{quote(name)}"
+        columns = _describe(con, scan)
+        n_rows = con.execute(f"SELECT count(*) FROM {scan}").fetchall()[0][0]
+        numbered = scan if kinds[name] == "BASE TABLE" else ""
+        tables[name] = StoredTable(name=name, scan=scan, numbered_scan=numbered, row_id="rowid",
+                                   columns=columns, n_rows=int(n_rows), where=f"table {name}")
+    ignored = sorted(set(kinds) - set(TABLE_NAMES))
+    notes = [f"ignored table(s) not in the contract: {', '.join(ignored)}"] if ignored else []
+    return tables, notes
+
+
+def _describe(con: duckdb.DuckDBPyConnection, scan: str) -> dict[str, str]:
+    return {row[0]: row[1] for row in con.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()}
