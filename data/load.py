@@ -115,8 +115,8 @@ def _check_source(path: Path, con: ibis.BaseBackend, in_memory: bool) -> Validat
             continue
         report.frames[name] = checked
         if name == "accounts" and "account_id" in checked.table.columns:
-            view = checked.table.get_name()
-            known["sql"] = f"(SELECT DISTINCT account_id AS known_id FROM {quote(view)} WHERE account_id IS NOT NULL)"
+            served = quote(_served_name(name, run))
+            known["sql"] = f"(SELECT DISTINCT account_id AS known_id FROM {served} WHERE account_id IS NOT NULL)"
     return report
 
 
@@ -184,7 +184,7 @@ def _via_duckdb(con: ibis.BaseBackend, entry: tuple[StoredTable, dict[str, SqlCo
     referential = known.get("sql") if stored.name != "accounts" else None
     check = check_stored(con.con, stored, columns, referential)  # type: ignore[arg-type]
     report.problems += check.problems
-    view = f"src_{stored.name}_{run}"
+    view = _served_name(stored.name, run)
     con.con.execute(f"CREATE OR REPLACE TEMP VIEW {quote(view)} AS SELECT {check.select} FROM {stored.scan}")
     return CheckedTable(table=con.table(view), n_rows=stored.n_rows, engine="duckdb")
 
@@ -206,8 +206,13 @@ def _via_pandas(con: ibis.BaseBackend, name: str, raw: pd.DataFrame, run: int,
     report.problems += problems
     if name == "accounts":
         known["pandas"] = account_ids_of(typed)
-    table = con.create_table(f"src_{name}_{run}", typed, temp=True)
+    table = con.create_table(_served_name(name, run), typed, temp=True)
     return CheckedTable(table=table, n_rows=len(typed), engine="pandas")
+
+
+def _served_name(table: str, run: int) -> str:
+    """The temporary view or table serving ``table`` (unique per load, so loads on one connection coexist)."""
+    return f"src_{table}_{run}"
 
 
 def _ignored_files(root: Path) -> list[str]:

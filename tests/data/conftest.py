@@ -6,6 +6,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from data.contract import COLUMNS
+
 TS = pd.Timestamp
 
 
@@ -85,6 +87,29 @@ def write_dir(frames: dict[str, pd.DataFrame], root: Path, fmt: str = "csv") -> 
         else:
             frame.to_parquet(root / f"{name}.parquet", index=False)
     return root
+
+
+def with_contract_dtypes(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Frames whose contract columns hold their contract dtypes again (after a test put a value of
+    another type in them), as a program writing typed parquet would have them; ints with a
+    fraction stay floats."""
+    out = {}
+    for table, frame in frames.items():
+        frame = frame.copy()
+        for spec in COLUMNS[table]:
+            if spec.name not in frame or frame[spec.name].dtype != object:
+                continue
+            values = frame[spec.name]
+            if spec.kind in ("timestamp", "date"):
+                frame[spec.name] = pd.to_datetime(values, format="ISO8601")
+            elif spec.kind in ("float", "int"):
+                number = pd.to_numeric(values).astype("float64")
+                whole = spec.kind == "int" and bool((number.dropna() % 1 == 0).all())
+                frame[spec.name] = number.astype("Int64") if whole else number
+            elif spec.kind == "bool":
+                frame[spec.name] = values.astype("boolean")
+        out[table] = frame
+    return out
 
 
 @pytest.fixture

@@ -14,8 +14,9 @@ from typer.testing import CliRunner
 
 from data.errors import DataContractError
 from data.load import load_tables, validate_source
+from data.problems import Problem
 from pipeline.cli import app
-from tests.data.conftest import valid_frames, write_dir
+from tests.data.conftest import valid_frames, with_contract_dtypes, write_dir
 
 runner = CliRunner()
 
@@ -26,6 +27,7 @@ class BadCase:
     mutate: Callable[[dict[str, pd.DataFrame], Path], None]
     where: str  # "table.column" or "table" the message must name
     rule: str  # words of the rule the message must name
+    in_parquet: bool = True  # the broken input can be written as typed parquet (the DuckDB path checks it)
 
 
 def _set(table: str, column: str, row: int, value: object) -> Callable[[dict, Path], None]:
@@ -65,11 +67,12 @@ def _empty_accounts(frames: dict, root: Path) -> None:
 
 def _both_formats(frames: dict, root: Path) -> None:
     frames["accounts"].to_parquet(root / "accounts.parquet", index=False)
+    frames["accounts"].to_csv(root / "accounts.csv", index=False)  # write_dir replaces one of the two
 
 
 BAD_CASES = [
     BadCase("missing-required-column", _drop_column("accounts", "created_at"), "accounts.created_at", "required column"),
-    BadCase("wrong-type", _set("purchases", "amount", 1, "twelve"), "purchases.amount", "number"),
+    BadCase("wrong-type", _set("purchases", "amount", 1, "twelve"), "purchases.amount", "number", in_parquet=False),
     BadCase("duplicate-id", _set("purchases", "order_id", 1, "O1"), "purchases.order_id", "unique"),
     BadCase("unknown-account", _set("usage", "account_id", 2, "A404"), "usage.account_id", "exists in accounts"),
     BadCase("severity-enum", _set("support_tickets", "severity", 0, "urgent"), "support_tickets.severity", "one of low"),
@@ -77,10 +80,10 @@ BAD_CASES = [
     BadCase("closed-before-opened", _set("support_tickets", "closed_at", 0, "2024-02-01T00:00:00"),
             "support_tickets.closed_at", "closed_at >= opened_at"),
     BadCase("mixed-time-zones", _set("offers", "offered_at", 1, "2024-05-01T00:00:00+05:00"),
-            "offers.offered_at", "time zone"),
+            "offers.offered_at", "time zone", in_parquet=False),
     BadCase("unparseable-date", _set("subscriptions", "started_at", 0, "31/12/2024 noon"),
-            "subscriptions.started_at", "ISO 8601"),
-    BadCase("empty-file", _write_text("purchases.csv", ""), "purchases", "readable CSV"),
+            "subscriptions.started_at", "ISO 8601", in_parquet=False),
+    BadCase("empty-file", _write_text("purchases.csv", ""), "purchases", "readable CSV", in_parquet=False),
     BadCase("not-parquet", _write_text("usage.parquet", "this is not parquet\n"), "usage", "readable parquet"),
     BadCase("missing-accounts-table", _drop_table("accounts"), "accounts", "required table"),
     BadCase("csat-out-of-range", _set("support_tickets", "csat", 0, 9), "support_tickets.csat", "<= 5"),
@@ -92,7 +95,7 @@ BAD_CASES = [
     BadCase("channel-enum", _set("offers", "channel", 0, "fax"), "offers.channel", "one of email"),
     BadCase("ended-before-started", _set("subscriptions", "ended_at", 0, "2023-01-01T00:00:00"),
             "subscriptions.ended_at", "ended_at >= started_at"),
-    BadCase("bool-garbage", _set("offers", "is_control", 0, "maybe"), "offers.is_control", "true/false"),
+    BadCase("bool-garbage", _set("offers", "is_control", 0, "maybe"), "offers.is_control", "true/false", in_parquet=False),
     BadCase("empty-accounts", _empty_accounts, "accounts", "at least one row"),
     BadCase("zero-quota", _set("usage", "quota", 0, 0.0), "usage.quota", "> 0"),
     BadCase("outcome-enum", _set("offers", "outcome", 0, "won"), "offers.outcome", "one of accepted"),
@@ -113,6 +116,46 @@ def test_bad_input_exits_1_naming_table_column_and_rule(case: BadCase, tmp_path:
     expected_where = f"{table}.{column}" if column else f"- {table}"
     assert expected_where in message, message
     assert case.rule in message, message
+
+
+PARQUET_CASES = [c for c in BAD_CASES if c.in_parquet]
+
+
+def _summary(problems: list[Problem]) -> list[tuple]:
+    """What a user reads of each problem: where, which rule, how many rows, which example rows."""
+    return sorted(
+        (p.table, p.column or "", p.rule, p.n_rows, tuple(p.examples.index) if p.examples is not None else ())
+        for p in problems
+    )
+
+
+def _checked(root: Path, in_memory: bool = False) -> tuple[list[tuple], set[str], list[str]]:
+    """Problems, the engines that checked the tables, and the notes (problems only when the
+    source cannot even be opened)."""
+    try:
+        report = validate_source(root, in_memory=in_memory)
+    except DataContractError as err:
+        return _summary(err.problems), set(), []
+    return _summary(report.problems), {t.engine for t in report.frames.values()}, report.notes
+
+
+@pytest.mark.parametrize("case", PARQUET_CASES, ids=[c.id for c in PARQUET_CASES])
+def test_bad_typed_parquet_is_reported_by_the_duckdb_path_as_in_memory(case: BadCase, tmp_path: Path) -> None:
+    frames = valid_frames()
+    case.mutate(frames, tmp_path)
+    write_dir(with_contract_dtypes(frames), tmp_path, "parquet")
+    result = runner.invoke(app, ["validate", "--data", str(tmp_path)])
+    assert result.exit_code == 1, result.output
+    table, _, column = case.where.partition(".")
+    assert (f"{table}.{column}" if column else f"- {table}") in result.stderr, result.stderr
+    assert case.rule in result.stderr, result.stderr
+
+    problems, engines, notes = _checked(tmp_path)
+    assert engines <= {"duckdb"} and not any("checked in memory" in n for n in notes), notes
+    assert any(case.rule in p[2] and (p[0], p[1]) == (table, column) for p in problems), problems
+    in_memory, memory_engines, _ = _checked(tmp_path, in_memory=True)
+    assert memory_engines <= {"pandas"}
+    assert problems == in_memory, "both paths report the same rules, counts and example rows"
 
 
 def test_every_problem_is_reported_not_only_the_first(tmp_path: Path) -> None:
