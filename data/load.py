@@ -134,18 +134,23 @@ def _open(path: Path, con: duckdb.DuckDBPyConnection, in_memory: bool
     else:
         found, notes = {}, _ignored_files(path)
         for name, file in table_files(path).items():
+            duckdb_failed = ""
             if file.suffix == ".parquet" and not in_memory:
                 try:
                     found[name] = open_parquet(con, name, file)
                     continue
-                except duckdb.Error:
-                    pass  # let the pandas reader try, and report its reason if it fails too
+                except duckdb.Error as exc:  # let the pandas reader try, and report its reason if it fails too
+                    duckdb_failed = _first_line(exc)
             try:
                 frames[name] = _read_file(file)
             except Exception as exc:  # any reader failure is the user's file, reported with its cause
                 kind = "parquet" if file.suffix == ".parquet" else "CSV with a header row"
                 problems.append(Problem(table=name, column=None, rule=f"readable {kind} file",
                                         detail=f"{file.name}: {_first_line(exc)}"))
+            else:
+                if duckdb_failed:
+                    notes.append(f"{name}: DuckDB could not read {file.name} ({duckdb_failed}); "
+                                 "the table is parsed and checked in memory")
     stored = {}
     for name, table in found.items():
         columns, why = (None, "") if in_memory else _sql_columns(table)

@@ -5,7 +5,10 @@ whatever connection the tables live on: DuckDB in-process by default, PySpark on
 is what lets the same feature definitions run on every engine.
 
 Canonical column types (the loader guarantees them): ids and categories are strings, timestamps
-are *naive UTC* timestamps, ``usage.usage_date`` is a date, amounts are float64, counts int64.
+are *naive UTC* timestamps (microseconds), ``usage.usage_date`` is a timestamp at midnight, amounts
+are float64, counts int64, flags boolean. ``data.load.load_tables`` serves typed parquet and DuckDB
+tables as views over where they are stored (nothing is loaded into memory) and other tables as
+DuckDB tables; either way the ibis schemas are the same.
 """
 from __future__ import annotations
 

@@ -205,13 +205,16 @@ def test_duckdb_database_tables_are_checked_in_place(tmp_path: Path) -> None:
         con.register("frame", frame)
         con.execute(f'create table "{name}" as select * from frame')
         con.unregister("frame")
-    con.execute('create view "offers_view" as select * from offers')
+    con.execute('alter table "offers" rename to "offers_2024"')
+    con.execute('create view "offers" as select * from offers_2024')
     con.close()
     report = validate_source(db)
-    assert {t.engine for t in report.frames.values()} == {"duckdb"}
+    engines = {name: t.engine for name, t in report.frames.items()}
+    assert engines.pop("offers") == "pandas" and set(engines.values()) == {"duckdb"}
     (problem,) = report.problems
     assert (problem.table, problem.column, problem.rule, list(problem.examples.index)) == ("support_tickets", "csat", "<= 5", [1])
-    assert "ignored table(s) not in the contract: offers_view" in report.notes
+    assert "ignored table(s) not in the contract: offers_2024" in report.notes
+    assert "offers: table offers is a view; the table is parsed and checked in memory" in report.notes
 
 
 def test_load_tables_on_a_given_duckdb_connection(saas_dir: Path) -> None:
@@ -220,3 +223,21 @@ def test_load_tables_on_a_given_duckdb_connection(saas_dir: Path) -> None:
     assert tables.con is con
     n = tables.con.to_pandas(tables["usage"].count().name("n").as_table())["n"].iloc[0]
     assert n == len(validate_source(saas_dir).frames["usage"])
+
+
+def test_a_parquet_file_duckdb_cannot_open_is_read_in_memory_with_a_note(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import data.load
+
+    real = data.load.open_parquet
+
+    def refuse_usage(con, name, file):
+        if name == "usage":
+            raise duckdb.IOException("unsupported logical type")
+        return real(con, name, file)
+
+    monkeypatch.setattr(data.load, "open_parquet", refuse_usage)
+    write_dir(valid_frames(), tmp_path, "parquet")
+    report = validate_source(tmp_path)
+    assert report.ok and report.frames["usage"].engine == "pandas"
+    assert "usage: DuckDB could not read usage.parquet (unsupported logical type); the table is parsed and checked in memory" in report.notes
