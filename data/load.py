@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -103,7 +104,7 @@ def _check_source(path: Path, con: ibis.BaseBackend, in_memory: bool) -> Validat
     stored, in_memory_frames, read_problems, notes = _open(path, raw_con, in_memory)
     present = set(stored) | set(in_memory_frames) | {p.table for p in read_problems}
     report = ValidationReport(frames={}, problems=read_problems + missing_tables(present), notes=notes)
-    known: dict[str, object] = {}  # how to reach accounts' ids: a SQL relation and/or a pandas Index
+    known = _KnownAccounts()
     for name in TABLE_NAMES:  # accounts first: the other tables' ids are checked against it
         if name in stored:
             checked = _via_duckdb(con, stored[name], run, known, report)
@@ -116,8 +117,22 @@ def _check_source(path: Path, con: ibis.BaseBackend, in_memory: bool) -> Validat
         report.frames[name] = checked
         if name == "accounts" and "account_id" in checked.table.columns:
             served = quote(_served_name(name, run))
-            known["sql"] = f"(SELECT DISTINCT account_id AS known_id FROM {served} WHERE account_id IS NOT NULL)"
+            known.sql = f"(SELECT DISTINCT account_id AS known_id FROM {served} WHERE account_id IS NOT NULL)"
     return report
+
+
+@dataclass
+class _KnownAccounts:
+    """The ids every other table's ``account_id`` must be among: a SQL relation (column
+    ``known_id``) for the DuckDB path, a pandas Index for the pandas path (fetched when needed)."""
+
+    sql: str | None = None
+    index: pd.Index | None = None
+
+    def as_index(self, con: duckdb.DuckDBPyConnection) -> pd.Index | None:
+        if self.index is None and self.sql is not None:
+            self.index = pd.Index(con.execute(f"SELECT known_id FROM {self.sql}").df()["known_id"])
+        return self.index
 
 
 def _open(path: Path, con: duckdb.DuckDBPyConnection, in_memory: bool
@@ -179,15 +194,14 @@ def _sql_columns(table: StoredTable) -> tuple[dict[str, SqlColumn] | None, str]:
 
 
 def _via_duckdb(con: ibis.BaseBackend, entry: tuple[StoredTable, dict[str, SqlColumn]], run: int,
-                known: dict[str, object], report: ValidationReport) -> CheckedTable | None:
+                known: _KnownAccounts, report: ValidationReport) -> CheckedTable | None:
     stored, columns = entry
     problems, notes, check_rows = shape_problems(stored.name, list(stored.columns), stored.n_rows)
     report.problems += problems
     report.notes += notes
     if not check_rows:
         return None
-    referential = known.get("sql") if stored.name != "accounts" else None
-    check = check_stored(con.con, stored, columns, referential)  # type: ignore[arg-type]
+    check = check_stored(con.con, stored, columns, known.sql if stored.name != "accounts" else None)
     report.problems += check.problems
     view = _served_name(stored.name, run)
     con.con.execute(f"CREATE OR REPLACE TEMP VIEW {quote(view)} AS SELECT {check.select} FROM {stored.scan}")
@@ -195,22 +209,17 @@ def _via_duckdb(con: ibis.BaseBackend, entry: tuple[StoredTable, dict[str, SqlCo
 
 
 def _via_pandas(con: ibis.BaseBackend, name: str, raw: pd.DataFrame, run: int,
-                known: dict[str, object], report: ValidationReport) -> CheckedTable | None:
+                known: _KnownAccounts, report: ValidationReport) -> CheckedTable | None:
     problems, notes, check_rows = shape_problems(name, list(raw.columns), len(raw))
     report.problems += problems
     report.notes += notes
     if not check_rows:
         return None
-    account_ids = None
-    if name != "accounts" and "pandas" not in known and "sql" in known:
-        ids = con.con.execute(f"SELECT known_id FROM {known['sql']}").df()
-        known["pandas"] = pd.Index(ids["known_id"])
-    if name != "accounts":
-        account_ids = known.get("pandas")
-    typed, problems = check_frame(name, raw, account_ids)  # type: ignore[arg-type]
+    account_ids = None if name == "accounts" else known.as_index(con.con)
+    typed, problems = check_frame(name, raw, account_ids)
     report.problems += problems
     if name == "accounts":
-        known["pandas"] = account_ids_of(typed)
+        known.index = account_ids_of(typed)
     table = con.create_table(_served_name(name, run), typed, temp=True)
     return CheckedTable(table=table, n_rows=len(typed), engine="pandas")
 
