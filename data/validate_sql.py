@@ -5,6 +5,9 @@ and natural keys, the cross-column order rules, every ``account_id`` known in ``
 the same rule names, reported as the same ``Problem``. Rows stay where they are stored: DuckDB
 scans them, and only counts and up to ``MAX_EXAMPLES`` example rows per broken rule come back,
 numbered by their position in storage (as the pandas path numbers them) and ordered by it.
+Type rules reduce to 'whole number' (ints written as floats): the other type rules of
+``data.coerce`` are about parsing text, and the one-time-zone rule cannot be broken by a typed
+timestamp column (it has one zone, or none: UTC), so those stay with the pandas path.
 
 Cost per table: one aggregate scan counting every column rule at once (a second one only when
 some text needs trimming, a date flooring or a NaN nulling), one scan per key hashing it for the
@@ -62,8 +65,10 @@ def check_stored(con: duckdb.DuckDBPyConnection, stored: StoredTable, columns: d
                  known_accounts: str | None) -> SqlCheck:
     """Check ``stored`` whose contract columns convert as ``columns``.
 
-    ``known_accounts`` is a SQL relation whose column ``known_id`` holds the valid ``account_id`` values (None: no referential
-    check, e.g. for ``accounts`` itself or when ``accounts`` has no ids).
+    ``known_accounts`` is a SQL relation whose column ``known_id`` holds the valid ``account_id``
+    values (None: no referential check, e.g. for ``accounts`` itself or when it has no ids). A
+    column whose stored values break its type rule is not judged by its other rules (as in
+    ``data.validate.check_frame``).
     """
     type_rules = [_Rule(c.spec.name, c.rule, c.bad, stored_rows=True) for c in columns.values() if c.bad]
     differs = {name: c.differs for name, c in columns.items() if c.differs}
