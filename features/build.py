@@ -104,7 +104,8 @@ def build_features(tables: Mapping[str, ir.Table], cutoffs: Iterable[object] | o
     spine = build_spine(tables, cuts).cache()
     cache: list[ir.Table] = [spine]
     try:
-        frame = feature_table(tables, cuts, spine=spine, metrics=metrics, cache=cache).to_pandas()
+        # via Arrow: Ibis's own to_pandas conversion is several times slower on wide results
+        frame = feature_table(tables, cuts, spine=spine, metrics=metrics, cache=cache).to_pyarrow().to_pandas()
     finally:
         for table in cache:
             _release(table)

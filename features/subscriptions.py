@@ -42,29 +42,29 @@ def subscriptions_values(tables: Mapping[str, ir.Table], spine: ir.Table) -> Sou
     s = subs.select(*cols,
                     seats=subs.seats if "seats" in subs.columns else ibis.null("int64"),
                     renewal_at=subs.renewal_at if "renewal_at" in subs.columns else ibis.null("timestamp"))
+    # Each period's place in its account's history (latest-started last, ties: larger id), so
+    # "the latest period with some property" is a max over plain integers, then one keyed join.
+    order = ibis.window(group_by="account_id", order_by=["started_at", "subscription_id"])
+    s = s.mutate(_seq=ibis.row_number().over(order))
     j = s.join(cuts, s.started_at < cuts.as_of)  # plan periods are few per account: all history
     year_ago = j.as_of - ibis.interval(days=365)
-    active_now = (j.ended_at.isnull() | (j.ended_at >= j.as_of)).cast("int8")
-    active_then = ((j.started_at < year_ago) & (j.ended_at.isnull() | (j.ended_at >= year_ago))).cast("int8")
-    j = j.mutate(_now=active_now, _then=active_then)
-
-    def first(flag: str) -> ir.BooleanValue:  # the latest-started period with ``flag`` set (ties: larger id)
-        w = ibis.window(group_by=["account_id", "as_of"],
-                        order_by=[ibis.desc(flag), ibis.desc("started_at"), ibis.desc("subscription_id")])
-        return (ibis.row_number().over(w) == 0) & (j[flag] == 1)
-
-    j = j.mutate(_is_now=first("_now"), _is_then=first("_then"))
+    active_now = j.ended_at.isnull() | (j.ended_at >= j.as_of)
+    active_then = (j.started_at < year_ago) & (j.ended_at.isnull() | (j.ended_at >= year_ago))
     ended_in_year = j.ended_at.notnull() & (j.ended_at < j.as_of) & (j.ended_at >= year_ago)
-    values = j.group_by(["account_id", "as_of"]).agg(
-        _sub_tier=j.plan_tier.max(where=j._is_now),
-        _sub_mrr=j.mrr.max(where=j._is_now),
-        _sub_seats=j.seats.max(where=j._is_now),
-        _sub_started=j.started_at.max(where=j._is_now),
-        _sub_renewal=j.renewal_at.max(where=j._is_now),
-        _sub_mrr_then=j.mrr.max(where=j._is_then),
+    keys = j.group_by(["account_id", "as_of"]).agg(
+        _now_seq=j._seq.max(where=active_now),
+        _then_seq=j._seq.max(where=active_then),
         sub_n_upgrades_365d=(ended_in_year & (j.end_reason == "upgraded")).sum(),
         sub_n_downgrades_365d=(ended_in_year & (j.end_reason == "downgraded")).sum(),
     )
+    now = s.select("account_id", "_seq", _sub_tier="plan_tier", _sub_mrr="mrr", _sub_seats="seats",
+                   _sub_started="started_at", _sub_renewal="renewal_at")
+    then = s.select("account_id", "_seq", _sub_mrr_then="mrr")
+    v = keys.left_join(now, [keys.account_id == now.account_id, keys._now_seq == now._seq])
+    v = v.select(*[v[c] for c in keys.columns], *[v[c] for c in now.columns if c.startswith("_sub")])
+    v = v.left_join(then, [v.account_id == then.account_id, v._then_seq == then._seq])
+    values = v.select(*[v[c] for c in keys.columns if not c.endswith("_seq")],
+                      *[v[c] for c in now.columns if c.startswith("_sub")], v._sub_mrr_then)
 
     def finish(g: ir.Table) -> dict[str, ir.Value]:
         return {

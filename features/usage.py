@@ -5,6 +5,11 @@ midnight, so comparing the day's midnight timestamp with t is the same test). Ut
 value / quota (missing when there is no quota). Trends compare the last 30 days with the 30
 before, so the window join reaches back 60 days. Per-metric columns are named with
 ``metric_key(metric)`` for the metrics seen in rows dated before the last cutoff.
+
+Two aggregation levels over one scan of the window: first one row per (account, cutoff, day)
+holding the day's activity and each metric's value and utilisation side by side, then one row
+per (account, cutoff). Day counts become plain sums and "the latest reading" an ``argmax`` over
+unique days, so nothing needs COUNT DISTINCT or window functions over the large table.
 """
 from __future__ import annotations
 
@@ -22,6 +27,7 @@ from features.registry import PER_METRIC_TEMPLATES, check_metric_names, expand_m
 
 SOURCE = "usage"
 THRESHOLDS = (80, 90, 100)
+WINDOW_DAYS = 60  # the last 30 days and the 30 before them (trends)
 
 
 def usage_metrics(usage: ir.Table, before: object | None = None) -> list[str]:
@@ -37,75 +43,96 @@ def usage_metrics(usage: ir.Table, before: object | None = None) -> list[str]:
 
 def usage_values(tables: Mapping[str, ir.Table], spine: ir.Table, metrics: Sequence[str],
                  cutoffs: Sequence[pd.Timestamp] | None = None) -> SourceValues:
-    """Partial values of the use_* features, with per-metric columns for ``metrics``.
+    """Partial values of the use_* features, with per-metric columns for ``metrics`` (raw names).
 
     ``cutoffs`` are the spine's cutoffs when the caller knows them (saves a small query).
     """
     usage = tables[SOURCE]
-    keys = sorted({metric_key(m) for m in metrics})
-    if len(keys) != len(set(metrics)):
+    by_key: dict[str, list[str]] = {}
+    for m in metrics:
+        by_key.setdefault(metric_key(m), []).append(m)
+    if any(len(raw) > 1 for raw in by_key.values()):
         raise UpsellError("usage.metric: two metric names map to the same feature key; rename one of them")
+    keys = sorted(by_key)
+    cutoffs = cutoffs if cutoffs is not None else spine_cutoff_values(spine)
+    # Filter on the stored column (cutoffs are midnight, so it is the same test as on the day):
+    # the engine can then skip data in the scan instead of computing the day for every row.
+    first, last = _ts(cutoffs[0] - pd.Timedelta(days=WINDOW_DAYS)), _ts(cutoffs[-1])
+    ev = _events(usage.filter(usage.usage_date >= first, usage.usage_date < last))
+    # Day level first (metrics side by side), then the join to cutoffs: the join repeats each
+    # day for every cutoff whose window holds it, so it should repeat as few rows as possible.
+    per_day: dict[str, ir.Value] = {"active": (ev.value > 0).any(), "util": ev.util.max(), "users": ev.users.max()}
+    for key in keys:
+        here = ev.metric == by_key[key][0]
+        per_day[f"v_{key}"] = ev.value.sum(where=here)
+        per_day[f"u_{key}"] = ev.util.max(where=here)
+    d = window_join(ev.group_by(["account_id", "day"]).agg(**per_day), "day", cutoffs, WINDOW_DAYS)
+    recent = d.day >= d.as_of - ibis.interval(days=30)
+
+    aggs: dict[str, ir.Value] = {
+        "use_active_days_30d": (recent & d.active).sum(),
+        "use_util_max_30d": d.util.max(where=recent),
+        "use_active_users_max_30d": d.users.max(where=recent),
+        "use_active_users_last": d.users.argmax(d.day, where=recent & d.users.notnull()),
+        **{f"use_days_above_{pct}pct_30d": (recent & (d.util >= pct / 100)).sum() for pct in THRESHOLDS},
+    }
+    for key in keys:
+        name = {t.name: expand_metric(t, key).name for t in PER_METRIC_TEMPLATES}
+        v, u = d[f"v_{key}"], d[f"u_{key}"]
+        aggs[name["use_{metric}_value_30d"]] = v.sum(where=recent)
+        aggs[f"_use_{key}_prev"] = v.sum(where=~recent)
+        aggs[f"_use_{key}_rows"] = v.count()
+        aggs[name["use_{metric}_util_last"]] = u.argmax(d.day, where=recent & u.notnull())
+        aggs[name["use_{metric}_util_max_30d"]] = u.max(where=recent)
+    values = d.group_by(["account_id", "as_of"]).agg(**aggs)
+    active = _events(usage.filter(usage.usage_date < last, usage.value > 0))
+    last_day = latest_before(spine, active, "day", "_use_last_day", cutoffs)
+    names = [n for n in aggs if not n.startswith("_")]
+
+    def finish(g: ir.Table) -> dict[str, ir.Value]:
+        out = {n: g[n] for n in names}
+        trends, present, util_lasts = [], [], []
+        for key in keys:
+            name = {t.name: expand_metric(t, key).name for t in PER_METRIC_TEMPLATES}
+            out[name["use_{metric}_trend_30d"]] = t = trend(g[name["use_{metric}_value_30d"]], g[f"_use_{key}_prev"])
+            seen = g[f"_use_{key}_rows"].fill_null(0) > 0
+            trends.append(ibis.ifelse(seen, t, 0.0))
+            present.append(seen.cast("float64"))
+            util_lasts.append(g[name["use_{metric}_util_last"]])
+        n_present = sum(present) if present else ibis.literal(0.0)
+        mean_trend = sum(trends) / n_present if trends else ibis.null("float64")
+        out["use_value_trend_30d"] = ibis.ifelse(n_present > 0, mean_trend, ibis.null("float64"))
+        out["use_util_last"] = _greatest(util_lasts)
+        out["use_days_since_last"] = days_between(g.as_of, g._use_last_day)
+        return out
+
+    return SourceValues((values, last_day), finish)
+
+
+def _events(usage: ir.Table) -> ir.Table:
+    """Usage rows as (account_id, metric, day, value, util, users); util and users null when not recorded."""
     cols = usage.columns
-    ev = usage.select(
-        "account_id",
+    return usage.select(
+        "account_id", "metric",
         day=usage.usage_date.cast("date").cast("timestamp"),
-        metric=usage.metric.lower().re_replace(r"[^a-z0-9_]", "_"),
         value=usage.value.cast("float64"),
         util=(usage.value / usage.quota).cast("float64") if "quota" in cols else ibis.null("float64"),
         users=usage.active_users.cast("float64") if "active_users" in cols else ibis.null("float64"),
     )
-    cutoffs = cutoffs if cutoffs is not None else spine_cutoff_values(spine)
-    j = window_join(ev, "day", cutoffs, 60)
-    recent = days_between(j.as_of, j.day) <= 30  # day >= as_of - 30 days
 
-    per_metric = j.group_by(["account_id", "as_of", "metric"]).agg(
-        value_30d=j.value.sum(where=recent),
-        value_prev=j.value.sum(where=~recent),
-        util_last=j.util.argmax(j.day, where=recent & j.util.notnull()),
-        util_max=j.util.max(where=recent),
-        users_last=j.users.argmax(j.day, where=recent & j.users.notnull()),
-        users_day=j.day.max(where=recent & j.users.notnull()),
-    )
-    per_metric = per_metric.mutate(trend=trend(per_metric.value_30d, per_metric.value_prev))
-    # active users on the account's latest day with a reading, whichever metric carries it
-    latest_users_day = per_metric.users_day.max().over(ibis.window(group_by=["account_id", "as_of"]))
-    pm = per_metric.mutate(on_latest=per_metric.users_day == latest_users_day)
-    wide = {}
-    for key in keys:
-        here = pm.metric == key
-        name = {t.name: expand_metric(t, key).name for t in PER_METRIC_TEMPLATES}
-        wide[name["use_{metric}_value_30d"]] = pm.value_30d.max(where=here)
-        wide[name["use_{metric}_util_last"]] = pm.util_last.max(where=here)
-        wide[name["use_{metric}_util_max_30d"]] = pm.util_max.max(where=here)
-        wide[name["use_{metric}_trend_30d"]] = pm.trend.max(where=here)
-    across = pm.group_by(["account_id", "as_of"]).agg(
-        use_util_last=pm.util_last.max(),
-        use_value_trend_30d=pm.trend.mean(),
-        use_active_users_last=pm.users_last.max(where=pm.on_latest),
-        **wide,
-    )
 
-    # one row per account, cutoff and day first: day counts become plain sums (no COUNT DISTINCT)
-    r = j.filter(recent)
-    per_day = r.group_by(["account_id", "as_of", "day"]).agg(
-        active=(r.value > 0).any(), util=r.util.max(), users=r.users.max())
-    daily_aggs = {
-        "use_active_days_30d": per_day.active.sum(),
-        "use_util_max_30d": per_day.util.max(),
-        "use_active_users_max_30d": per_day.users.max(),
-    }
-    for pct in THRESHOLDS:
-        daily_aggs[f"use_days_above_{pct}pct_30d"] = (per_day.util >= pct / 100).sum()
-    day_level = per_day.group_by(["account_id", "as_of"]).agg(**daily_aggs)
-    last = latest_before(spine, ev.filter(ev.value > 0), "day", "_use_last_day", cutoffs)
-    names = [c for c in (*across.columns, *day_level.columns) if c not in ("account_id", "as_of")]
+def _ts(value: pd.Timestamp) -> ir.TimestampScalar:
+    return ibis.literal(value.to_pydatetime(), type="timestamp")
 
-    def finish(g: ir.Table) -> dict[str, ir.Value]:
-        out = {n: g[n] for n in names}
-        out["use_days_since_last"] = days_between(g.as_of, g._use_last_day)
-        return out
 
-    return SourceValues((across, day_level, last), finish)
+def _greatest(values: list[ir.NumericValue]) -> ir.Value:
+    """The largest non-null value (null when all are null), the same on every engine."""
+    if not values:
+        return ibis.null("float64")
+    out = values[0]
+    for v in values[1:]:
+        out = ibis.cases((out.isnull(), v), (v.isnull(), out), (v > out, v), else_=out)
+    return out
 
 
 def build_usage_features(tables: Mapping[str, ir.Table], spine: ir.Table,
