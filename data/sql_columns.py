@@ -6,12 +6,14 @@ is stored in a type that converts to the contract type without parsing text:
 | contract kind | stored DuckDB types taken in SQL | conversion |
 |---|---|---|
 | str | VARCHAR | ASCII whitespace trimmed, '' is NULL (as ``data.coerce``) |
+| str | any integer type (numeric ids) | VARCHAR, the integer's digits |
 | timestamp | TIMESTAMP, TIMESTAMP_S/_MS/_NS, DATE, TIMESTAMP WITH TIME ZONE | TIMESTAMP (µs); tz-aware values at their UTC wall clock |
 | date | the timestamp types | as timestamp, floored to midnight |
 | float | DOUBLE, FLOAT, DECIMAL, any integer type | DOUBLE; NaN is NULL |
 | int | BIGINT, INTEGER, SMALLINT, TINYINT, UINTEGER, USMALLINT, UTINYINT | BIGINT |
 | int | DOUBLE, FLOAT (ints written as floats because of missing values) | BIGINT; NaN is NULL; a fraction breaks 'whole number' |
 | bool | BOOLEAN | — |
+| bool | any integer type (0/1 flags) | 1 is true, 0 false; other numbers break 'true/false' |
 | any | "NULL" (a column with no value at all) | cast |
 
 Anything else (text holding dates or numbers, booleans as text, unsigned 64-bit ids …) needs
@@ -34,11 +36,13 @@ SQL_TYPES = {"str": "VARCHAR", "timestamp": "TIMESTAMP", "date": "TIMESTAMP", "f
 _TIMESTAMPS = {"TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS", "DATE"}
 _TZ = "TIMESTAMP WITH TIME ZONE"
 _SMALL_INTS = {"BIGINT", "INTEGER", "SMALLINT", "TINYINT", "UINTEGER", "USMALLINT", "UTINYINT"}
+_INTS = _SMALL_INTS | {"UBIGINT", "HUGEINT", "UHUGEINT"}
 _FLOATS = {"DOUBLE", "FLOAT"}
 _ALL_NULL = '"NULL"'
 _DECIMAL = re.compile(r"DECIMAL\(\d+,\d+\)")
 _INT64_LIMIT = "9.2e18"  # inside int64 and exact in float64
 WHOLE_NUMBER_RULE = "whole number"
+TRUE_FALSE_RULE = "true/false"
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,9 @@ def sql_column(col: ColumnSpec, stored_type: str) -> SqlColumn | None:
         cast = f"CAST({q} AS {target})"
         return SqlColumn(col, cast, cast)
     if col.kind == "str":
+        if stored_type in _INTS:
+            cast = f"CAST({q} AS VARCHAR)"
+            return SqlColumn(col, cast, cast)
         return _text(col, q) if stored_type == "VARCHAR" else None
     if col.kind in ("timestamp", "date"):
         return _timestamp(col, q, stored_type)
@@ -95,7 +102,7 @@ def sql_column(col: ColumnSpec, stored_type: str) -> SqlColumn | None:
     if col.kind == "int":
         return _int(col, q, stored_type)
     if col.kind == "bool":
-        return SqlColumn(col, q, q) if stored_type == "BOOLEAN" else None
+        return _bool(col, q, stored_type)
     raise AssertionError(col.kind)
 
 
@@ -125,7 +132,7 @@ def _float(col: ColumnSpec, q: str, stored_type: str) -> SqlColumn | None:
     if stored_type in _FLOATS:
         base = q if stored_type == "DOUBLE" else f"CAST({q} AS DOUBLE)"
         return SqlColumn(col, f"(CASE WHEN isnan({base}) THEN NULL ELSE {base} END)", base, f"isnan({base})")
-    if stored_type in _SMALL_INTS or stored_type in ("UBIGINT", "HUGEINT") or _DECIMAL.fullmatch(stored_type):
+    if stored_type in _INTS or _DECIMAL.fullmatch(stored_type):
         cast = f"CAST({q} AS DOUBLE)"
         return SqlColumn(col, cast, cast)
     return None
@@ -139,4 +146,13 @@ def _int(col: ColumnSpec, q: str, stored_type: str) -> SqlColumn | None:
         whole = f"({q} = floor({q}) AND abs({q}) <= {_INT64_LIMIT})"
         typed = f"(CASE WHEN {whole} THEN CAST({q} AS BIGINT) END)"
         return SqlColumn(col, typed, typed, bad=f"(NOT isnan({q}) AND NOT {whole})", rule=WHOLE_NUMBER_RULE)
+    return None
+
+
+def _bool(col: ColumnSpec, q: str, stored_type: str) -> SqlColumn | None:
+    if stored_type == "BOOLEAN":
+        return SqlColumn(col, q, q)
+    if stored_type in _INTS:
+        typed = f"(CASE {q} WHEN 1 THEN true WHEN 0 THEN false END)"
+        return SqlColumn(col, typed, typed, bad=f"({q} NOT IN (0, 1))", rule=TRUE_FALSE_RULE)
     return None

@@ -127,6 +127,36 @@ def test_stored_values_that_need_fixing_are_fixed_in_sql(tmp_path: Path) -> None
     assert "trim" in _view_sql(tables, "accounts") and "trim" not in _view_sql(tables, "usage")
 
 
+def test_numeric_ids_are_read_as_text_in_sql(tmp_path: Path) -> None:
+    frames = valid_frames()
+    for frame in frames.values():
+        frame["account_id"] = frame["account_id"].str[1:].astype("int64")  # A1 -> 1
+    frames["purchases"]["order_id"] = pd.array([10, None], dtype="Int64")  # a missing id among numbers
+    write_dir(frames, tmp_path, "parquet")
+    report = validate_source(tmp_path)
+    assert {t.engine for t in report.frames.values()} == {"duckdb"}
+    assert _summary(report.problems) == _summary(validate_source(tmp_path, in_memory=True).problems)
+    assert [(p.table, p.column, p.rule) for p in report.problems] == [("purchases", "order_id", "not null")]
+    frames["purchases"]["order_id"] = ["O1", "O2"]
+    write_dir(frames, tmp_path, "parquet")
+    _assert_same_tables(tmp_path)
+    assert load_tables(tmp_path).to_pandas("usage")["account_id"].tolist() == ["1", "1", "2"]
+
+
+def test_flags_stored_as_numbers(tmp_path: Path) -> None:
+    frames = valid_frames()
+    frames["offers"]["is_control"] = pd.array([1, 0], dtype="int8")
+    write_dir(frames, tmp_path / "ok", "parquet")
+    _assert_same_tables(tmp_path / "ok")
+    assert load_tables(tmp_path / "ok").to_pandas("offers")["is_control"].tolist() == [True, False]
+    frames["offers"]["is_control"] = pd.array([1, 2], dtype="int8")
+    write_dir(frames, tmp_path / "bad", "parquet")
+    report = validate_source(tmp_path / "bad")
+    assert report.frames["offers"].engine == "duckdb"
+    assert [(p.column, p.rule, list(p.examples.index)) for p in report.problems] == [("is_control", "true/false", [1])]
+    assert _summary(report.problems) == _summary(validate_source(tmp_path / "bad", in_memory=True).problems)
+
+
 def test_clean_parquet_is_served_as_bare_columns(saas_dir: Path) -> None:
     tables = load_tables(saas_dir)
     sql = _view_sql(tables, "usage")
