@@ -1,30 +1,32 @@
 """The two evaluation charts, as PNG files: calibration curve and cumulative gains.
 
 Each chart overlays the model and its baselines on the same rows so one picture answers "is it
-better, and are its probabilities honest?". Drawn with matplotlib's Agg backend (no display).
+better, and are its probabilities honest?". Drawn on bare matplotlib ``Figure`` objects: no pyplot
+state and no backend switch, so a notebook's inline plotting keeps working after the import.
 """
 from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from data.atomic import atomic_path  # noqa: E402
-from models.metrics import calibration_table, gains_table  # noqa: E402
+from data.atomic import atomic_path
+from models.metrics import calibration_table, gains_table
 
 _PNG_METADATA = {"Software": None}  # no version stamp: same inputs → same bytes
 
 
-def _save(fig: plt.Figure, path: Path) -> Path:
+def _save(fig: Figure, path: Path) -> Path:
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=100, metadata=_PNG_METADATA)
-    plt.close(fig)
     return path
+
+
+def _axes() -> tuple[Figure, object]:
+    fig = Figure(figsize=(6, 5))
+    return fig, fig.add_subplot()
 
 
 MIN_BIN_ROWS = 20
@@ -35,7 +37,7 @@ def calibration_chart(y: np.ndarray, probabilities: Mapping[str, np.ndarray], pa
 
     Bins holding fewer than ``MIN_BIN_ROWS`` accounts are left out: their observed rate is noise.
     """
-    fig, ax = plt.subplots(figsize=(6, 5))
+    fig, ax = _axes()
     upper = 0.0
     for name, p in probabilities.items():
         table = calibration_table(y, p)
@@ -54,7 +56,7 @@ def calibration_chart(y: np.ndarray, probabilities: Mapping[str, np.ndarray], pa
 
 def gains_chart(y: np.ndarray, scores: Mapping[str, np.ndarray], path: str | Path, title: str = "Cumulative gains") -> Path:
     """Share of positives captured vs share of accounts contacted, highest scores first."""
-    fig, ax = plt.subplots(figsize=(6, 5))
+    fig, ax = _axes()
     for name, s in scores.items():
         table = gains_table(y, s)
         ax.plot(table["contacted"], table["captured"], label=name)

@@ -31,7 +31,11 @@ from models.leakage import refuse_leaky_features, single_feature_aucs
 
 BOOSTER_FILE = "booster.txt"
 META_FILE = "model.json"
+REFERENCE_FILE = "reference.parquet"
 FORMAT_VERSION = 1
+# Rows of the newest training snapshot kept (features + score) as the drift reference: enough
+# for stable decile bins, small enough to ship inside the model.
+REFERENCE_ROWS = 5000
 
 
 def _positive_weight(y: np.ndarray, scheme: str) -> float:
@@ -152,7 +156,18 @@ class PropensityModel(ClassifierMixin, BaseEstimator):
         self.validation_base_rate_ = float(y_valid.mean())
         self.config_ = cfg
         self.metadata_: dict[str, Any] = {}
+        self.reference_ = self._reference(X, valid_idx, cfg.training.seed)
         return self
+
+    def _reference(self, X: pd.DataFrame, valid_idx: np.ndarray, seed: int) -> pd.DataFrame:
+        """A seeded sample of the newest snapshot's features with their scores: what "normal"
+        looked like at training time, for the nightly drift check (PSI per feature)."""
+        rows = np.sort(valid_idx)
+        if len(rows) > REFERENCE_ROWS:
+            rows = np.sort(np.random.default_rng(seed).choice(rows, REFERENCE_ROWS, replace=False))
+        ref = X.iloc[rows][self.features_].reset_index(drop=True)
+        ref["score"] = self.predict_score(ref)
+        return ref
 
     # -------------------------------------------------------------- predict
     def _check_fitted(self) -> None:
@@ -220,6 +235,9 @@ class PropensityModel(ClassifierMixin, BaseEstimator):
         with atomic_dir(directory) as tmp:
             (tmp / BOOSTER_FILE).write_text(self.booster_.model_to_string(), encoding="utf-8")
             (tmp / META_FILE).write_text(json.dumps(self.to_dict(), indent=2, sort_keys=True, default=str), encoding="utf-8")
+            reference = getattr(self, "reference_", None)
+            if reference is not None:
+                reference.to_parquet(tmp / REFERENCE_FILE, index=False)
         return directory
 
     @classmethod
@@ -251,4 +269,6 @@ class PropensityModel(ClassifierMixin, BaseEstimator):
         model.classes_ = np.array([0, 1])
         model.config_ = cfg
         model.metadata_ = dict(meta.get("metadata", {}))
+        reference = directory / REFERENCE_FILE
+        model.reference_ = pd.read_parquet(reference) if reference.is_file() else None  # older models have none
         return model

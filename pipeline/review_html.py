@@ -185,25 +185,20 @@ def _sop(r: ReviewResult) -> str:
     return "\n".join(out)
 
 
-# ---- charts (matplotlib, Agg, PNG without timestamps) -----------------------------------------
+# ---- charts (bare matplotlib Figures: no pyplot state, PNG without timestamps) ---------------
 
 def _png(fig: Any) -> str:
-    import matplotlib.pyplot as plt
-
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight", metadata={"Software": None})
-    plt.close(fig)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     return f"<img alt='chart' src='data:image/png;base64,{data}'>"
 
 
 def _figure(width: float = 6.0, height: float = 3.0) -> tuple[Any, Any]:
-    import matplotlib
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(width, height))
+    fig = Figure(figsize=(width, height))
+    ax = fig.add_subplot()
     ax.spines[["top", "right"]].set_visible(False)
     return fig, ax
 

@@ -54,6 +54,20 @@ def test_fit_is_deterministic_and_save_load_round_trips(bank_model, bank_split, 
     loaded = PropensityModel.load(bank_model.save(tmp_path / "m"))
     assert np.array_equal(loaded.predict_score(test), bank_model.predict_score(test))
     assert loaded.features_ == bank_model.features_
+    pd.testing.assert_frame_equal(loaded.reference_, bank_model.reference_)
+
+
+def test_keeps_a_drift_reference_from_the_newest_snapshot(bank_model, bank_split):
+    train, _ = bank_split
+    ref = bank_model.reference_
+    newest = train[train["as_of"] == bank_model.validation_as_of_]
+    assert list(ref.columns) == [*bank_model.features_, "score"]
+    assert 0 < len(ref) <= min(len(newest), 5000)
+    assert ref["score"].between(0, 1).all()
+    assert np.allclose(ref["score"], bank_model.predict_score(ref))
+    # every reference row is a row of the newest snapshot (so drift compares like with like)
+    key = bank_model.features_[:4]
+    assert len(ref[key].merge(newest[key].drop_duplicates(), on=key)) >= len(ref)
 
 
 def test_unseen_category_and_missing_values_are_scored(bank_model, bank_split):

@@ -69,6 +69,15 @@ def test_manifest_traces_inputs_model_playbook_and_outputs(night) -> None:
     assert any(k.startswith("exports/") for k in actual) and "report/review.html" in actual
 
 
+def test_review_measures_drift_against_the_champions_training_reference(night) -> None:
+    _, out = night
+    drift = json.loads((out / "report" / "review.json").read_text())["drift"]
+    assert drift["summary"]["features"] >= 20 and drift["summary"]["n_reference"] > 0
+    assert drift["summary"]["score_psi"] is not None and drift["summary"]["score_psi"] >= 0
+    names = {row["feature"] for row in drift["features"]}
+    assert {"score", "sub_mrr", "use_util_last"} <= names
+
+
 def test_rerun_of_the_same_night_is_byte_identical(night, saas_dir: Path) -> None:
     first, out = night
     before = _hashes(out)
