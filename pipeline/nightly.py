@@ -160,6 +160,7 @@ def run_nightly(
             "export": export_info,
             "outputs": output_checksums(stage),
             "timings_seconds": timer.timings,
+            "score_breakdown_seconds": result.timings,
         }
         write_bytes_atomic(stage / MANIFEST_NAME, manifest_json(manifest))
     return NightlyResult(

@@ -7,6 +7,7 @@ come in, the scored account list (the contract's output columns, then extras) go
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -41,6 +42,8 @@ class ScoringResult:
     scored: pd.DataFrame
     features: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    # seconds per step (features, predict, decide, reasons): where a slow night spent its time
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 def model_features(model: PropensityModel, features: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
@@ -74,12 +77,15 @@ def score_accounts(
 ) -> ScoringResult:
     """Score every account active at ``as_of`` and run the playbook over the scores."""
     as_of = pd.Timestamp(as_of).normalize()
+    clock = _Clock()
     features = build_features(tables, [as_of])
     if features.empty:
         raise UpsellError(f"no account is active at {as_of:%Y-%m-%d}: nothing to score")
     features, missing = model_features(model, features)
+    clock.lap("features")
     notes = [f"{len(missing)} model feature(s) absent today, scored as missing: {', '.join(missing)}"] if missing else []
     scores = model.predict_proba(features)[:, 1]
+    clock.lap("predict")
     scored_features = features.assign(score=scores)
     offers = tables.to_pandas("offers") if "offers" in tables else None
     accounts = tables.to_pandas("accounts")
@@ -87,12 +93,27 @@ def score_accounts(
     for name in decisions.attrs.get("missing_features", []):
         notes.append(f"playbook condition name {name!r} is not a feature of this data: treated as missing")
     scored = assemble_scored_list(features[["account_id"]].assign(score=scores), decisions, as_of)
+    clock.lap("decide")
     scored = _with_reasons(scored, features, model, reasons_limit)
+    clock.lap("reasons")
     scored["model_name"] = model_name
     scored["model_version"] = str(model_version)
     scored["run_id"] = run_id
     ordered = list(SCORED_LIST_COLUMNS) + [c for c in scored.columns if c not in SCORED_LIST_COLUMNS]
-    return ScoringResult(scored=scored[ordered], features=features, notes=notes)
+    return ScoringResult(scored=scored[ordered], features=features, notes=notes, timings=clock.laps)
+
+
+class _Clock:
+    """Lap times in seconds, rounded like the run manifest's stage timings."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = round(now - self._last, 3)
+        self._last = now
 
 
 def assemble_scored_list(scores: pd.DataFrame, decisions: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:

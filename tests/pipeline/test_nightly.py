@@ -64,6 +64,7 @@ def test_manifest_traces_inputs_model_playbook_and_outputs(night) -> None:
     assert manifest["model"]["version"] == result.scored["model_version"].iloc[0]
     assert len(manifest["playbook"]["sha256"]) == 64
     assert set(manifest["timings_seconds"]) >= {"validate", "score", "write", "report", "export"}
+    assert set(manifest["score_breakdown_seconds"]) == {"features", "predict", "decide", "reasons"}
     actual = _without_manifest(_hashes(out))
     assert manifest["outputs"] == actual
     assert any(k.startswith("exports/") for k in actual) and "report/review.html" in actual
@@ -83,7 +84,8 @@ def test_rerun_of_the_same_night_is_byte_identical(night, saas_dir: Path) -> Non
     before = _hashes(out)
     second = run_nightly(saas_dir, AS_OF, "saas", out, export=ExportRequest(target="salesforce"))
     assert _without_manifest(_hashes(out)) == _without_manifest(before)
-    strip = lambda m: {k: v for k, v in m.items() if k != "timings_seconds"}  # noqa: E731
+    timings = ("timings_seconds", "score_breakdown_seconds")
+    strip = lambda m: {k: v for k, v in m.items() if k not in timings}  # noqa: E731
     assert strip(second.manifest) == strip(first.manifest)
     assert pd.read_parquet(out / "history" / "scores.parquet")["as_of"].nunique() == 1
 
