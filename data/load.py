@@ -147,7 +147,7 @@ def _open(path: Path, con: duckdb.DuckDBPyConnection, in_memory: bool
         except duckdb.Error as exc:
             raise UpsellError(f"{path}: not a readable DuckDB database ({_first_line(exc)})") from None
     else:
-        found, notes = {}, _ignored_files(path)
+        found, notes = {}, ignored_files_note(path)
         for name, file in table_files(path).items():
             duckdb_failed = ""
             if file.suffix == ".parquet" and not in_memory:
@@ -229,7 +229,8 @@ def _served_name(table: str, run: int) -> str:
     return f"src_{table}_{run}"
 
 
-def _ignored_files(root: Path) -> list[str]:
+def ignored_files_note(root: Path) -> list[str]:
+    """The note listing files in a data directory that are not contract tables (empty when none)."""
     known = {f"{n}{s}" for n in TABLE_NAMES for s in FILE_SUFFIXES}
     ignored = sorted(p.name for p in root.iterdir() if p.is_file() and not p.name.startswith(".") and p.name not in known)
     return [f"ignored file(s) not in the contract: {', '.join(ignored)}"] if ignored else []

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from data.contract import TABLE_NAMES
 from data.errors import DataContractError, UpsellError
-from data.load import FILE_SUFFIXES, table_files
+from data.load import FILE_SUFFIXES, ignored_files_note, table_files
 from data.problems import Problem, render_problems
 from data.tables import Tables
 from pipeline.spark.session import SparkSettings, spark_session
@@ -94,10 +94,7 @@ def read_raw_spark(data: Source, session: "SparkSession") -> tuple[dict[str, "Da
             problems.append(problem)
         else:
             frames[name] = frame
-    # the same note as data.load.read_raw, so both engines' manifests agree
-    known = {f"{n}{s}" for n in TABLE_NAMES for s in FILE_SUFFIXES}
-    ignored = sorted(p.name for p in root.iterdir() if p.is_file() and not p.name.startswith(".") and p.name not in known)
-    notes = [f"ignored file(s) not in the contract: {', '.join(ignored)}"] if ignored else []
+    notes = ignored_files_note(root)  # the same note as the DuckDB loader, so both engines' manifests agree
     return frames, problems, notes
 
 
