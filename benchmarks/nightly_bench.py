@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -60,9 +59,12 @@ def _bare_predict_seconds(data: Path) -> tuple[float, int]:
     model, _ = load_champion("upsell-propensity")
     feats = build_features(load_tables(data), [AS_OF])
     matrix = model.matrix(feats)
-    start = time.perf_counter()
-    model.booster_.predict(matrix)
-    return time.perf_counter() - start, len(matrix)
+    best = float("inf")
+    for _ in range(2):  # the faster of two runs: the baseline should not be inflated by a busy moment
+        start = time.perf_counter()
+        model.booster_.predict(matrix)
+        best = min(best, time.perf_counter() - start)
+    return best, len(matrix)
 
 
 def main() -> None:
@@ -78,9 +80,13 @@ def main() -> None:
     cmd = [sys.executable, "-m", "pipeline", "nightly", "--data", str(data), "--as-of", AS_OF,
            "--playbook", "saas", "--out", str(out), "--export", "salesforce"]
     start = time.perf_counter()
-    subprocess.run(cmd, check=True, env={**os.environ, "UPSELL_LOG_FORMAT": "plain"}, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, env={**os.environ, "UPSELL_LOG_FORMAT": "plain"}, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak, not that of training's helpers
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"nightly failed with exit code {proc.returncode}")
     total = time.perf_counter() - start
-    peak_gb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024**2
+    peak_gb = usage.ru_maxrss / 1024**2
     manifest = json.loads((out / "manifest.json").read_text())
     timings, steps = manifest["timings_seconds"], manifest["score_breakdown_seconds"]
     bare, rows = _bare_predict_seconds(data)
