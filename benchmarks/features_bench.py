@@ -98,12 +98,20 @@ def run_child(kind: str, data: Path) -> dict[str, float]:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+# From this many accounts on, the generator writes 14 months of fortnightly usage (about 90M usage
+# rows at 1M accounts) so that generating the data fits in memory; below it, the default history
+# of weekly usage (about 20M rows at 100k accounts).
+LARGE = 500_000
+
+
 def ensure_data(root: Path, accounts: int) -> Path:
     out = root / f"saas_{accounts}"
     if not (out / "accounts.parquet").exists():
         print(f"generating saas with {accounts:,} accounts into {out} ...", flush=True)
+        large = ["--months", "14", "--usage-interval-days", "14"] if accounts >= LARGE else []
         subprocess.run([str(Path(sys.executable).with_name("upsell")), "generate", "--scenario", "saas",
-                        "--accounts", str(accounts), "--seed", str(SEED), "--end", END, "--out", str(out)], check=True)
+                        "--accounts", str(accounts), "--seed", str(SEED), "--end", END, "--out", str(out), *large],
+                       check=True)
     return out
 
 
