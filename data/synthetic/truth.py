@@ -1,11 +1,8 @@
 """The oracle: the probability, given the world's state at a month start, of an expansion in the horizon.
 
-It uses only the world's history before the cutoff and the known dynamics, never the realised
-future. The month that starts at the cutoff is future too: its latent utilisation and pain are
-drawn at the month start but show in data (usage, tickets) only after it, so the oracle conditions
-on the previous month's latent state and treats this month's and later months' utilisation and
-pain as AR(1) Gaussians around each account's long-run level; every month's hazard is averaged
-over their predictive distribution; the legacy process's future
+It uses only the state at the cutoff and the known dynamics, never the realised future: future
+log utilisation and pain are AR(1) Gaussians around each account's long-run level, so every
+future month's hazard is averaged over their predictive distribution; the legacy process's future
 offers and (e-commerce) future core purchases are averaged over their probabilities. Events fall
 uniformly inside a month, so a horizon covering a fraction f of a month covers f of that month's
 hazard. Churn (drawn only in months without an expansion) ends the chance to expand:
@@ -42,9 +39,9 @@ class CutoffState:
     """What the simulator knows about each account at the start of month ``m``."""
 
     m: int
-    util_pred: np.ndarray  # E[log utilisation of month m | history]: AR(1) step from util_prev, minus known quota steps
-    util_prev: np.ndarray  # log utilisation of month m-1 (its usage is in the data before the cutoff)
-    pain_pred: np.ndarray  # E[pain of month m | history]
+    util: np.ndarray
+    util_prev: np.ndarray
+    pain: np.ndarray
     util_mu: np.ndarray
     pain_mu: np.ndarray
     fit: np.ndarray
@@ -58,10 +55,9 @@ class CutoffState:
     ecommerce: bool
 
 
-def _ahead(mu: np.ndarray, pred: np.ndarray, rho: float, sd: float, j: int) -> tuple[np.ndarray, float]:
-    """Mean and variance of an AR(1) state j months after month m, given E[state_m] = pred."""
-    mean = mu + rho**j * (pred - mu)
-    var = sd**2 * (1 - rho ** (2 * (j + 1))) / (1 - rho**2)
+def _ar1(mu: np.ndarray, x0: np.ndarray, rho: float, sd: float, k: int) -> tuple[np.ndarray, float]:
+    mean = mu + rho**k * (x0 - mu)
+    var = sd**2 * (1 - rho ** (2 * k)) / (1 - rho**2)
     return mean, var
 
 
@@ -74,12 +70,12 @@ def oracle(dyn: Dynamics, grid: MonthGrid, st: CutoffState, horizons: tuple[int,
     c_k: list[np.ndarray] = []
     for k in range(k_max):
         mk = st.m + k
-        u_mean, u_var = _ahead(st.util_mu, st.util_pred, dyn.util_rho, dyn.util_sd, k)
+        u_mean, u_var = _ar1(st.util_mu, st.util, dyn.util_rho, dyn.util_sd, k)
         if k == 0:
             up_mean, up_var = st.util_prev, 0.0
         else:
-            up_mean, up_var = _ahead(st.util_mu, st.util_pred, dyn.util_rho, dyn.util_sd, k - 1)
-        s_mean, s_var = _ahead(st.pain_mu, st.pain_pred, dyn.pain_rho, dyn.pain_sd, k)
+            up_mean, up_var = _ar1(st.util_mu, st.util, dyn.util_rho, dyn.util_sd, k - 1)
+        s_mean, s_var = _ar1(st.pain_mu, st.pain, dyn.pain_rho, dyn.pain_sd, k)
         state_mean = expansion_state_part(dyn, u_mean, up_mean, s_mean)
         a, b = e.util + e.trend, e.trend
         state_var = a * a * u_var + b * b * up_var - 2 * a * b * dyn.util_rho * up_var + e.pain**2 * s_var

@@ -99,8 +99,6 @@ def simulate(sc: Scenario, pop: Population, grid: MonthGrid, rng: np.random.Gene
     util_prev = pop.util_mu + rng.normal(0, stat_u, n)
     u = pop.util_mu + dyn.util_rho * (util_prev - pop.util_mu) + rng.normal(0, dyn.util_sd, n)
     s = pop.pain_mu + rng.normal(0, stat_s, n)
-    s_prev = s.copy()  # month 0 has no earlier month: its own draw stands in
-    dq = np.zeros(n)  # last month's known quota step (log), which lowers this month's utilisation
     la = np.zeros(n)
     tier = pop.tier.copy()
     units = pop.units.copy()
@@ -133,11 +131,8 @@ def simulate(sc: Scenario, pop: Population, grid: MonthGrid, rng: np.random.Gene
 
         # the oracle at this month start (state before this month's draws)
         in_scope = idx if not ecommerce else np.flatnonzero((pop.created_month < m))
-        # what the history says about this month's state (drawn at the month start, unseen yet)
-        util_pred = pop.util_mu + dyn.util_rho * (util_prev - pop.util_mu) - dq
-        pain_pred = pop.pain_mu + dyn.pain_rho * (s_prev - pop.pain_mu)
         st = CutoffState(
-            m=m, util_pred=util_pred[in_scope], util_prev=util_prev[in_scope], pain_pred=pain_pred[in_scope],
+            m=m, util=u[in_scope], util_prev=util_prev[in_scope], pain=s[in_scope],
             util_mu=pop.util_mu[in_scope], pain_mu=pop.pain_mu[in_scope], fit=pop.fit[in_scope],
             hidden=pop.hidden[in_scope], created_month=pop.created_month[in_scope],
             last_offer=last_offer[in_scope], last_rejection=last_rej[in_scope], reenter=reenter[in_scope],
@@ -249,7 +244,6 @@ def simulate(sc: Scenario, pop: Population, grid: MonthGrid, rng: np.random.Gene
         if ecommerce:
             dq[:] = 0.0
         util_prev = u.copy()
-        s_prev = s.copy()
         u = pop.util_mu + dyn.util_rho * (u - pop.util_mu) + rng.normal(0, dyn.util_sd, n) - dq
         s = pop.pain_mu + dyn.pain_rho * (s - pop.pain_mu) + rng.normal(0, dyn.pain_sd, n)
         la = la + dq
