@@ -63,10 +63,15 @@ def child_spark(data: Path, kind: str) -> dict[str, float]:
     from pipeline.spark.backend import connect
     from pipeline.spark.job import run_spark_features
     from pipeline.spark.load import load_tables_spark
-    from pipeline.spark.session import SparkSettings, spark_session
+    from dataclasses import replace
+
+    from pipeline.spark.session import spark_session, spark_settings
 
     t0 = time.perf_counter()
-    session = spark_session(SparkSettings(warehouse_dir=tempfile.mkdtemp(prefix="spark-bench-wh-")))
+    # the project's settings (so $UPSELL_SPARK_CONF, e.g. spark.driver.memory=8g for 1M accounts on
+    # local[2], applies), with a throwaway warehouse
+    settings = replace(spark_settings(), warehouse_dir=tempfile.mkdtemp(prefix="spark-bench-wh-"))
+    session = spark_session(settings)
     session.range(1).count()
     started = time.perf_counter() - t0
     start = time.perf_counter()
