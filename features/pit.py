@@ -76,14 +76,15 @@ def trend(recent: ir.NumericValue, before: ir.NumericValue) -> ir.FloatingValue:
     return ibis.ifelse((a + b) == 0, 0.0, (a - b) / (a + b))
 
 
-def _ts_literal(value: pd.Timestamp) -> ir.TimestampScalar:
+def timestamp_literal(value: pd.Timestamp) -> ir.TimestampScalar:
+    """A cutoff as an Ibis timestamp literal (the same SQL on every engine)."""
     return ibis.literal(value.to_pydatetime(), type="timestamp")
 
 
 def next_cutoff(t: ir.TimestampValue, cutoffs: Sequence[pd.Timestamp]) -> ir.TimestampValue:
     """The first cutoff strictly after ``t`` (null after the last one): a CASE over the sorted cutoffs."""
     ordered = sorted(cutoffs)
-    return ibis.cases(*[(t < _ts_literal(c), _ts_literal(c)) for c in ordered], else_=ibis.null("timestamp"))
+    return ibis.cases(*[(t < timestamp_literal(c), timestamp_literal(c)) for c in ordered], else_=ibis.null("timestamp"))
 
 
 def window_join(events: ir.Table, time: str, cutoffs: Sequence[pd.Timestamp], days: int) -> ir.Table:
@@ -97,9 +98,9 @@ def window_join(events: ir.Table, time: str, cutoffs: Sequence[pd.Timestamp], da
     ordered = sorted(cutoffs)
     width = pd.Timedelta(days=days)
     t = events[time]
-    events = events.filter(t >= _ts_literal(ordered[0] - width), t < _ts_literal(ordered[-1]))
+    events = events.filter(t >= timestamp_literal(ordered[0] - width), t < timestamp_literal(ordered[-1]))
     if len(ordered) == 1:  # the nightly case: the range filter is the whole join
-        return events.mutate(as_of=_ts_literal(ordered[0]))
+        return events.mutate(as_of=timestamp_literal(ordered[0]))
     keyed = events.mutate(_bucket=next_cutoff(events[time], ordered))
     pairs = pd.DataFrame([(b, c) for b in ordered for c in ordered if b <= c < b + width],
                          columns=["_bucket_key", "as_of"]).astype("datetime64[us]")
@@ -119,7 +120,7 @@ def latest_before(spine: ir.Table, events: ir.Table, time: str, name: str,
     """
     t = events[time].cast("timestamp")
     if len(cutoffs) == 1:  # the nightly case: one group-by, no buckets
-        cut = _ts_literal(cutoffs[0])
+        cut = timestamp_literal(cutoffs[0])
         one = events.filter(t < cut).group_by("account_id").agg(**{name: t.max()})
         return one.select("account_id", as_of=cut, **{name: one[name]})
     ev = events.select("account_id", t=t, as_of=next_cutoff(t, cutoffs))

@@ -21,7 +21,7 @@ import pandas as pd
 
 from data.errors import UpsellError
 from features.pit import (
-    SourceValues, assemble, days_between, latest_before, spine_cutoff_values, trend, window_join,
+    SourceValues, assemble, days_between, latest_before, spine_cutoff_values, timestamp_literal, trend, window_join,
 )
 from features.registry import PER_METRIC_TEMPLATES, check_metric_names, expand_metric, feature_registry, metric_key
 
@@ -57,7 +57,7 @@ def usage_values(tables: Mapping[str, ir.Table], spine: ir.Table, metrics: Seque
     cutoffs = cutoffs if cutoffs is not None else spine_cutoff_values(spine)
     # Filter on the stored column (cutoffs are midnight, so it is the same test as on the day):
     # the engine can then skip data in the scan instead of computing the day for every row.
-    first, last = _ts(cutoffs[0] - pd.Timedelta(days=WINDOW_DAYS)), _ts(cutoffs[-1])
+    first, last = timestamp_literal(cutoffs[0] - pd.Timedelta(days=WINDOW_DAYS)), timestamp_literal(cutoffs[-1])
     ev = _events(usage.filter(usage.usage_date >= first, usage.usage_date < last))
     # Day level first (metrics side by side), then the join to cutoffs: the join repeats each
     # day for every cutoff whose window holds it, so it should repeat as few rows as possible.
@@ -119,10 +119,6 @@ def _events(usage: ir.Table) -> ir.Table:
         util=(usage.value / usage.quota).cast("float64") if "quota" in cols else ibis.null("float64"),
         users=usage.active_users.cast("float64") if "active_users" in cols else ibis.null("float64"),
     )
-
-
-def _ts(value: pd.Timestamp) -> ir.TimestampScalar:
-    return ibis.literal(value.to_pydatetime(), type="timestamp")
 
 
 def _greatest(values: list[ir.NumericValue]) -> ir.Value:
