@@ -30,6 +30,7 @@ import ibis
 import pandas as pd
 
 from data.contract import TABLE_NAMES
+from data.duckdb_connection import connect_duckdb
 from data.errors import DataContractError, UpsellError
 from data.problems import Problem, render_problems
 from data.sql_columns import SqlColumn, fit_table, quote
@@ -70,7 +71,7 @@ def validate_source(source: str | Path, *, in_memory: bool = False) -> Validatio
     in-process DuckDB connection, and its row count). ``in_memory=True`` sends every table down
     the pandas path (the behaviour before the DuckDB path existed; for comparisons and debugging).
     """
-    return _check_source(_existing(source), ibis.duckdb.connect(), in_memory)
+    return _check_source(_existing(source), connect_duckdb(), in_memory)
 
 
 def load_tables(source: str | Path, con: ibis.BaseBackend | None = None, *, in_memory: bool = False) -> Tables:
@@ -79,7 +80,7 @@ def load_tables(source: str | Path, con: ibis.BaseBackend | None = None, *, in_m
 
     Raises ``DataContractError`` naming every problem (table, column, rule, example rows).
     """
-    duck = con if con is not None and con.name == "duckdb" else ibis.duckdb.connect()
+    duck = con if con is not None and con.name == "duckdb" else connect_duckdb()
     report = _check_source(_existing(source), duck, in_memory)
     if not report.ok:
         raise DataContractError(render_problems(report.problems, str(source)), report.problems)

@@ -1,0 +1,64 @@
+"""The in-process DuckDB connection the project opens, with bounded memory.
+
+DuckDB's own default is to use up to 80% of the machine's RAM, which is unfriendly on a shared
+server (a nightly job beside other work) and lets a large multi-cutoff feature build grow far
+past what it needs. Every connection opened here gets a ``memory_limit`` and a
+``temp_directory`` to spill to instead, both configurable from the environment:
+
+* ``UPSELL_DUCKDB_MEMORY_LIMIT`` — any DuckDB size (``"3GB"``, ``"500MB"``); default: 3 GB, or
+  half the machine's RAM when that is less. ``"default"`` leaves DuckDB's own default.
+* ``UPSELL_DUCKDB_TEMP_DIRECTORY`` — where DuckDB spills; default: a fresh directory under the
+  system temp directory, per connection (DuckDB creates it only when it spills and removes it when
+  the connection closes).
+"""
+from __future__ import annotations
+
+import itertools
+import os
+import tempfile
+
+import ibis
+
+from data.errors import UpsellError
+
+MEMORY_LIMIT_ENV = "UPSELL_DUCKDB_MEMORY_LIMIT"
+TEMP_DIRECTORY_ENV = "UPSELL_DUCKDB_TEMP_DIRECTORY"
+DEFAULT_MEMORY_LIMIT_BYTES = 3 * 1000**3
+_connections = itertools.count(1)
+
+
+def default_memory_limit() -> str:
+    """3 GB, or half the physical memory when the machine has less than 6 GB."""
+    try:
+        ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # not every platform reports it
+        ram = 0
+    limit = min(DEFAULT_MEMORY_LIMIT_BYTES, ram // 2) if ram > 0 else DEFAULT_MEMORY_LIMIT_BYTES
+    return f"{max(limit // 1000**2, 256)}MB"
+
+
+def duckdb_settings() -> dict[str, str]:
+    """The DuckDB configuration for a new connection, from the environment or the defaults."""
+    settings: dict[str, str] = {}
+    limit = os.environ.get(MEMORY_LIMIT_ENV, "").strip() or default_memory_limit()
+    if limit.lower() != "default":
+        settings["memory_limit"] = limit
+    temp = os.environ.get(TEMP_DIRECTORY_ENV, "").strip()
+    settings["temp_directory"] = temp or os.path.join(
+        tempfile.gettempdir(), f"upsell-duckdb-{os.getpid()}-{next(_connections)}")
+    return settings
+
+
+def connect_duckdb() -> ibis.BaseBackend:
+    """A new in-memory DuckDB connection (Ibis backend) with :func:`duckdb_settings` applied.
+
+    A setting DuckDB rejects (say ``UPSELL_DUCKDB_MEMORY_LIMIT=lots``) is an ``UpsellError``
+    naming the variable, not a traceback.
+    """
+    settings = duckdb_settings()
+    try:
+        return ibis.duckdb.connect(**settings)
+    except Exception as exc:  # duckdb raises its own error types for bad settings
+        raise UpsellError(
+            f"DuckDB rejected its settings {settings} ({exc}); check {MEMORY_LIMIT_ENV} and {TEMP_DIRECTORY_ENV}"
+        ) from exc
