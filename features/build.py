@@ -6,7 +6,8 @@ columns in registry order. A source table that is absent simply contributes no c
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 
 import ibis.expr.types as ir
 import pandas as pd
@@ -110,6 +111,25 @@ def build_features(tables: Mapping[str, ir.Table], cutoffs: Iterable[object] | o
         for table in cache:
             _release(table)
     return to_canonical_frame(frame)
+
+
+@contextmanager
+def cached_feature_table(tables: Mapping[str, ir.Table], cutoffs: Iterable[object] | object, *,
+                         metrics: Sequence[str] | None = None) -> Iterator[ir.Table]:
+    """``feature_table`` with its spine and partial results materialised on the backend, as
+    ``build_features`` runs it; the materialised tables are released when the block ends.
+
+    For callers that consume the result otherwise than as one pandas frame (e.g. streamed to a
+    file by ``features.output.write_feature_parquet``): consume it inside the block.
+    """
+    cuts = normalise_cutoffs(cutoffs)
+    spine = build_spine(tables, cuts).cache()
+    cache: list[ir.Table] = [spine]
+    try:
+        yield feature_table(tables, cuts, spine=spine, metrics=metrics, cache=cache)
+    finally:
+        for table in cache:
+            _release(table)
 
 
 def to_canonical_frame(frame: pd.DataFrame) -> pd.DataFrame:

@@ -1,13 +1,51 @@
-"""Writing a feature frame: parquet, atomically, with fixed settings so equal frames give equal bytes."""
+"""Writing features to parquet, atomically, with fixed settings so equal features give equal bytes.
+
+``write_features`` writes a frame already in memory. ``write_feature_parquet`` never holds the
+frame: it runs the one multi-cutoff query (``feature_table``: all cutoffs in one pass), with the
+canonical types and row order of ``build_features`` applied by the engine, and streams the result
+to parquet in fixed-size row groups. On DuckDB the rows arrive as Arrow record batches, so memory
+stays bounded by DuckDB's ``memory_limit`` (it spills its sort to disk) plus a couple of row groups
+whatever the number of rows. Other backends (PySpark) have no streaming result in Ibis: there the
+result is collected on the driver as Arrow first (the ibis backend's ``to_pyarrow_batches``) and
+then written the same way, the same bytes; for results beyond the driver's memory use
+``pipeline.spark.job.run_spark_features`` with a dataset directory, which Spark's executors write.
+"""
 from __future__ import annotations
 
+import itertools
 import os
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 
+import ibis.expr.types as ir
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from data.atomic import atomic_path
+from features.build import cached_feature_table, present_features
+from features.pit import normalise_cutoffs
+from features.registry import FeatureSpec
+
+ROW_GROUP_ROWS = 131_072  # fixed: the same rows always split into the same row groups
+_views = itertools.count(1)
+PARQUET_OPTIONS: dict[str, object] = {"compression": "zstd", "use_dictionary": True, "write_statistics": True}
+
+
+@dataclass(frozen=True)
+class FeatureWriteResult:
+    """What ``write_feature_parquet`` wrote: row count, column names (in file order) and the file."""
+
+    rows: int
+    columns: tuple[str, ...]
+    path: Path
+    cutoffs: tuple[pd.Timestamp, ...]
+
+    @property
+    def n_features(self) -> int:
+        return len(self.columns) - 2
 
 
 def write_features(frame: pd.DataFrame, path: str | os.PathLike[str]) -> None:
@@ -15,3 +53,100 @@ def write_features(frame: pd.DataFrame, path: str | os.PathLike[str]) -> None:
     table = pa.Table.from_pandas(frame, preserve_index=False)
     with atomic_path(path) as tmp:
         pq.write_table(table, tmp, compression="zstd", use_dictionary=True, write_statistics=True)
+
+
+def write_feature_parquet(tables: Mapping[str, ir.Table], cutoffs: Iterable[object] | object,
+                          path: str | os.PathLike[str], *, metrics: Sequence[str] | None = None,
+                          row_group_rows: int = ROW_GROUP_ROWS) -> FeatureWriteResult:
+    """Point-in-time features at every cutoff, streamed to one parquet file at ``path``.
+
+    The file reads back (``pandas.read_parquet``) as exactly ``build_features(tables, cutoffs,
+    metrics=metrics)``: same columns, dtypes, values and row order. Written to a temporary
+    sibling and renamed, so a failure leaves any previous file untouched; the same inputs give
+    byte-identical files.
+    """
+    cuts = normalise_cutoffs(cutoffs)
+    with cached_feature_table(tables, cuts, metrics=metrics) as features:
+        expr = canonical_feature_table(features)
+        schema = canonical_schema(present_features(expr.columns))
+        with atomic_path(path) as tmp:
+            rows = _stream_to_parquet(expr, schema, tmp, row_group_rows)
+    return FeatureWriteResult(rows=rows, columns=tuple(schema.names), path=Path(path), cutoffs=tuple(cuts))
+
+
+def canonical_feature_table(features: ir.Table) -> ir.Table:
+    """``features`` with ``to_canonical_frame``'s types, column order and row order, done by the engine."""
+    specs = present_features(features.columns)
+    return features.select(
+        account_id=features.account_id.cast("string"),
+        as_of=features.as_of.cast("timestamp"),
+        **{s.name: features[s.name].cast("float64" if s.kind == "numeric" else "string") for s in specs},
+    ).order_by(["as_of", "account_id"])
+
+
+def canonical_schema(specs: Sequence[FeatureSpec]) -> pa.Schema:
+    """The Arrow schema of a canonical feature file: ids and categories string, as_of timestamp[us], numbers float64."""
+    fields = [pa.field("account_id", pa.string()), pa.field("as_of", pa.timestamp("us"))]
+    fields += [pa.field(s.name, pa.float64() if s.kind == "numeric" else pa.string()) for s in specs]
+    return pa.schema(fields)
+
+
+def _stream_to_parquet(expr: ir.Table, schema: pa.Schema, path: Path, row_group_rows: int) -> int:
+    """Write ``expr``'s rows to ``path`` in row groups of exactly ``row_group_rows`` (the last one shorter)."""
+    rows = 0
+    with _record_batches(expr, row_group_rows) as batches:
+        with pq.ParquetWriter(path, schema, **PARQUET_OPTIONS) as writer:  # type: ignore[arg-type]
+            for group in _row_groups((b.cast(schema) for b in batches), schema, row_group_rows):
+                writer.write_table(group, row_group_size=row_group_rows)
+                rows += group.num_rows
+    return rows
+
+
+@contextmanager
+def _record_batches(expr: ir.Table, batch_rows: int) -> Iterator[pa.RecordBatchReader]:
+    """``expr``'s result as a stream of Arrow record batches.
+
+    DuckDB: a streaming reader over a view of the expression (Ibis 12's own
+    ``to_pyarrow_batches`` calls a cursor method DuckDB 2.0 removed). Other backends: Ibis's
+    ``to_pyarrow_batches``, which on PySpark collects the whole result first.
+    """
+    backend = expr.get_backend()
+    if backend.name != "duckdb":
+        reader = expr.to_pyarrow_batches(chunk_size=batch_rows)
+        try:
+            yield reader
+        finally:
+            reader.close()
+        return
+    view = f"upsell_feature_stream_{os.getpid()}_{next(_views)}"
+    backend.create_view(view, expr, overwrite=True)  # registers any in-memory tables the query uses
+    try:
+        reader = backend.con.sql(f'SELECT * FROM "{view}"').to_arrow_reader(batch_rows)  # type: ignore[attr-defined]
+        try:
+            yield reader
+        finally:
+            reader.close()
+    finally:
+        backend.drop_view(view, force=True)
+
+
+def _row_groups(batches: Iterable[pa.RecordBatch], schema: pa.Schema, size: int) -> Iterator[pa.Table]:
+    """Re-chunk a stream of batches of any sizes into tables of exactly ``size`` rows (the last may be shorter).
+
+    The engine decides its batch sizes; fixing the row groups here keeps the file's bytes
+    independent of them. At most about two row groups are held at a time.
+    """
+    pending: list[pa.RecordBatch] = []
+    held = 0
+    for batch in batches:
+        if batch.num_rows == 0:
+            continue
+        pending.append(batch)
+        held += batch.num_rows
+        while held >= size:
+            table = pa.Table.from_batches(pending, schema)
+            yield table.slice(0, size).combine_chunks()
+            rest = table.slice(size)
+            pending, held = rest.to_batches(), rest.num_rows
+    if held:
+        yield pa.Table.from_batches(pending, schema).combine_chunks()
