@@ -12,7 +12,7 @@ DuckDB tables; either way the ibis schemas are the same.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 import ibis
@@ -44,9 +44,17 @@ class Tables(Mapping[str, "ibis.Table"]):
     def __len__(self) -> int:
         return len(self.tables)
 
-    def to_pandas(self, name: str) -> pd.DataFrame:
-        """Materialise one table as pandas (for the edges: reports, notebooks, small data)."""
-        return self.con.to_pandas(self.tables[name])
+    def to_pandas(self, name: str, columns: Iterable[str] | None = None) -> pd.DataFrame:
+        """Materialise one table as pandas (for the edges: reports, notebooks, small data).
+
+        ``columns``: only these (those the table has, in the table's order), so a million-row
+        table costs what the caller reads, not every column.
+        """
+        table = self.tables[name]
+        if columns is not None:
+            wanted = set(columns)
+            table = table.select([c for c in table.columns if c in wanted])
+        return self.con.to_pandas(table)
 
     @classmethod
     def from_frames(

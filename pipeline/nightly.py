@@ -202,10 +202,8 @@ def _export(scored: pd.DataFrame, tables: Any, request: ExportRequest, out: Path
 
     spec = TARGETS[request.target] if isinstance(TARGETS, dict) else None
     is_file = spec is None or getattr(spec, "kind", "csv") != "sql"
-    accounts = tables.to_pandas("accounts")
     # the CRM needs a display name (and any crosswalk ids users add), not the whole accounts table
-    keep = [c for c in ("account_id", "name", "domain", "hs_object_id", "crm_id") if c in accounts.columns]
-    attributes = accounts[keep]
+    attributes = tables.to_pandas("accounts", columns=("account_id", "name", "domain", "hs_object_id", "crm_id"))
     if is_file and request.destination is None:
         # staged like every other output; the changed-only state of the last export comes along
         previous = out / EXPORT_DIR

@@ -8,17 +8,20 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from data.errors import UpsellError
+from data.id_positions import positions_in
 from data.tables import Tables
 from features.build import build_features
 from models.propensity import PropensityModel
 from models.reasons import reason_codes
-from pipeline.playbook.decide import decide
+from pipeline.playbook.decide import ACCOUNT_COLUMNS, decide
+from pipeline.playbook.suppression import OFFER_COLUMNS
 from pipeline.playbook.schema import Playbook
 
 log = logging.getLogger(__name__)
@@ -28,9 +31,12 @@ SCORED_LIST_COLUMNS: tuple[str, ...] = (
     "action", "offer_type", "channel", "owner_role", "owner_id", "priority", "expected_value", "due_at",
     "reason_1", "reason_2", "reason_3", "model_name", "model_version", "run_id",
 )
-# Reason codes cost a TreeSHAP pass per row: they are computed for the accounts someone acts on,
-# highest expected value first, up to this many (a rep's list, not a million e-mails).
-DEFAULT_REASONS_LIMIT = 20_000
+# Reason codes cost a TreeSHAP pass per row, 20-40 plain predictions' worth
+# (benchmarks/reasons_bench.py): they are computed for the accounts someone acts on, those a
+# person owns first (every one of them: a week of a team's capacity is hundreds), then the
+# automated actions of highest expected value, up to this many. Raise it with --reasons-limit
+# when e-mail templates use the reasons too.
+DEFAULT_REASONS_LIMIT = 10_000
 # Above this share of the model's features missing from today's data, scores are not trustworthy.
 MAX_MISSING_FEATURE_SHARE = 0.25
 
@@ -87,14 +93,14 @@ def score_accounts(
     scores = model.predict_proba(features)[:, 1]
     clock.lap("predict")
     scored_features = features.assign(score=scores)
-    offers = tables.to_pandas("offers") if "offers" in tables else None
-    accounts = tables.to_pandas("accounts")
-    decisions = decide(scored_features, playbook, offers, as_of, accounts)
+    offers = tables.to_pandas("offers", columns=OFFER_COLUMNS) if "offers" in tables else None
+    accounts = tables.to_pandas("accounts", columns=ACCOUNT_COLUMNS)
+    decisions = decide(scored_features, playbook, offers, as_of, accounts, order_by_score=True)
     for name in decisions.attrs.get("missing_features", []):
         notes.append(f"playbook condition name {name!r} is not a feature of this data: treated as missing")
     scored = assemble_scored_list(features[["account_id"]].assign(score=scores), decisions, as_of)
     clock.lap("decide")
-    scored = _with_reasons(scored, features, model, reasons_limit)
+    scored = _with_reasons(scored, features, model, reasons_limit, playbook.person_roles())
     clock.lap("reasons")
     scored["model_name"] = model_name
     scored["model_version"] = str(model_version)
@@ -117,24 +123,84 @@ class _Clock:
 
 
 def assemble_scored_list(scores: pd.DataFrame, decisions: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
-    """Join scores and decisions; ``rank`` 1 = highest score (ties by account_id). Sorted by rank."""
-    out = scores.merge(decisions, on="account_id", how="left", validate="one_to_one")
-    out = out.sort_values(["score", "account_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    """Join scores and decisions; ``rank`` 1 = highest score (ties by account_id). Sorted by rank.
+
+    ``decisions`` has one row per scored account (``decide``'s output); a missing or duplicated
+    account is an error, not a silently empty decision.
+    """
+    ids = decisions["account_id"]
+    if not ids.is_unique:
+        raise UpsellError(f"decisions: account_id must be unique; duplicated e.g. {ids[ids.duplicated()].head(3).tolist()}")
+    at = positions_in(ids, scores["account_id"])
+    if len(scores) != len(decisions) or (at < 0).any():
+        lost = scores["account_id"][at < 0].head(3).tolist()
+        raise UpsellError(f"decisions: {len(decisions):,} rows for {len(scores):,} scored accounts (no decision for e.g. {lost})")
+    score = np.empty(len(decisions), dtype="float64")
+    score[at] = scores["score"].to_numpy(dtype="float64", na_value=np.nan)
+    # highest score first, NaN last; ties by account_id. Decisions in account_id order need only
+    # a stable sort on the score.
+    descending = np.where(np.isnan(score), np.inf, -score)
+    if _in_rank_order(descending, ids):  # decide(order_by_score=True): nothing to reshuffle
+        out = decisions.reset_index(drop=True)
+    else:
+        if ids.is_monotonic_increasing:
+            order = np.argsort(descending, kind="stable")
+        else:
+            order = np.lexsort((pd.factorize(ids, sort=True)[0], descending))
+        out, score = decisions.iloc[order].reset_index(drop=True), score[order]
+    out.insert(1, "score", score)
     out.insert(1, "as_of", pd.Series(as_of, index=out.index, dtype="datetime64[us]"))
     out.insert(3, "rank", pd.array(np.arange(1, len(out) + 1), dtype="Int64"))
     return out
 
 
-def _with_reasons(scored: pd.DataFrame, features: pd.DataFrame, model: PropensityModel, limit: int) -> pd.DataFrame:
+def _in_rank_order(descending: np.ndarray, ids: pd.Series) -> bool:
+    """True when rows already run highest score first with ties in account_id order."""
+    with np.errstate(invalid="ignore"):
+        step = np.diff(descending)
+    if (step < 0).any():
+        return False
+    tied = np.flatnonzero((step == 0) | np.isnan(step))  # nan: two missing scores (inf - inf)
+    if tied.size == 0:
+        return True
+    ids = ids.astype("str")
+    return bool((ids.iloc[tied].to_numpy() < ids.iloc[tied + 1].to_numpy()).all())
+
+
+def reason_targets(scored: pd.DataFrame, limit: int, person_roles: Iterable[str] = ()) -> np.ndarray:
+    """Positions in ``scored`` of the accounts that get reason codes, at most ``limit``.
+
+    Acted-on accounts only: those owned by a person (``person_roles``) first, since a rep reads
+    the reasons before a call, then highest expected value, then account_id.
+    """
+    acted = np.flatnonzero(scored["action"].notna().to_numpy())
+    if acted.size == 0 or limit <= 0:
+        return acted[:0]
+    rows = scored.iloc[acted]
+    value = rows["expected_value"].to_numpy(dtype="float64", na_value=np.nan)
+    keys = pd.DataFrame({
+        "automated": ~rows["owner_role"].isin(list(person_roles)).to_numpy(),
+        "value": np.where(np.isnan(value), -np.inf, value),
+        "account_id": rows["account_id"].to_numpy(),
+        "at": acted,
+    })
+    keys = keys.sort_values(["automated", "value", "account_id"], ascending=[True, False, True], kind="stable")
+    return keys["at"].to_numpy()[:limit]
+
+
+def _with_reasons(scored: pd.DataFrame, features: pd.DataFrame, model: PropensityModel, limit: int,
+                  person_roles: Iterable[str] = ()) -> pd.DataFrame:
+    """``scored`` with ``reason_1..3`` filled for ``reason_targets``; ``features`` holds (at least) their rows."""
     for k in (1, 2, 3):
         scored[f"reason_{k}"] = pd.Series(pd.NA, index=scored.index, dtype="string")
-    acted = scored[scored["action"].notna()]
-    if acted.empty or limit <= 0:
+    chosen = reason_targets(scored, limit, person_roles)
+    if chosen.size == 0:
         return scored
-    chosen = acted.sort_values(["expected_value", "account_id"], ascending=[False, True], kind="stable").head(limit)
-    rows = features.set_index("account_id").loc[chosen["account_id"]].reset_index()
-    reasons = reason_codes(model, rows, top_k=3)
-    reasons.index = chosen.index
+    at = positions_in(features["account_id"], scored["account_id"].iloc[chosen])
+    if (at < 0).any():
+        raise UpsellError(f"reason codes: no feature row for e.g. {scored['account_id'].iloc[chosen[at < 0]].head(3).tolist()}")
+    reasons = reason_codes(model, features.iloc[at].reset_index(drop=True), top_k=3)
     for k in (1, 2, 3):
-        scored.loc[chosen.index, f"reason_{k}"] = reasons[f"reason_{k}"]
+        column = scored.columns.get_loc(f"reason_{k}")
+        scored.iloc[chosen, column] = reasons[f"reason_{k}"].to_numpy()
     return scored

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from data.errors import UpsellError
+from data.id_positions import positions_in
 
 # The contract's output columns, in contract order (CONTRACT.md "Output: the scored account list").
 SCORED_LIST_COLUMNS: tuple[str, ...] = (
@@ -80,9 +81,22 @@ def join_attributes(scored: pd.DataFrame, attributes: pd.DataFrame | None, where
     extra = [c for c in attributes.columns if c != "account_id" and c not in scored.columns]
     if not extra:
         return scored
-    right = attributes[["account_id", *extra]].copy()
-    right["account_id"] = right["account_id"].astype(scored["account_id"].dtype)
-    return scored.merge(right, on="account_id", how="left", validate="one_to_one")
+    # Both sides are unique on account_id (checked above and by check_scored_list), so a hash
+    # lookup and a take do what a validated merge would, at a fraction of its cost.
+    rows = positions_in(attributes["account_id"], scored["account_id"])
+    out = scored.copy()
+    for name in extra:
+        out[name] = _take(attributes[name], rows).set_axis(scored.index)
+    return out
+
+
+def _take(column: pd.Series, rows: np.ndarray) -> pd.Series:
+    """``column`` at positions ``rows``; -1 gives a missing value (as a left join would)."""
+    if len(column) == 0:
+        return pd.Series([None] * len(rows), dtype=column.dtype if len(rows) == 0 else object)
+    taken = column.iloc[np.maximum(rows, 0)].reset_index(drop=True)
+    missing = rows < 0
+    return taken.where(~missing, None) if missing.any() else taken
 
 
 def sort_for_export(frame: pd.DataFrame) -> pd.DataFrame:

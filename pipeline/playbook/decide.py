@@ -31,8 +31,10 @@ import logging
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from data.errors import UpsellError
+from data.id_positions import as_text_array, positions_in
 from pipeline.playbook.capacity import NONE, assign, used_this_week
 from pipeline.playbook.conditions import parse_condition
 from pipeline.playbook.lint import check_playbook
@@ -57,8 +59,13 @@ def decide(
     offers: pd.DataFrame | None,
     as_of: str | pd.Timestamp,
     accounts: pd.DataFrame | None = None,
+    *,
+    order_by_score: bool = False,
 ) -> pd.DataFrame:
     """One decision row per account of ``scored`` (``account_id``, ``score``, feature columns).
+
+    Rows come in account_id order, or with ``order_by_score`` highest score first (missing
+    last, ties by account_id): the scored list's rank order, so it needs no reshuffle.
 
     ``offers`` is the offers history (contract table; may be None), ``accounts`` supplies
     ``owner_id`` and ``segment``/``plan_tier``. Raises ``UpsellError`` on bad input and
@@ -71,7 +78,7 @@ def decide(
     n = len(ids)
     account_rank = np.empty(n, dtype=np.int64)
     account_rank[order] = np.arange(n)
-    index = pd.Index(ids)
+    index = ids
     score = _score(scored)
     # 1. score band
     bands = playbook.bands_high_to_low()
@@ -144,7 +151,9 @@ def decide(
     sla = np.array([playbook.actions[a].sla_days for a in action_ids] + [0], dtype="timedelta64[D]")[final_action]
     due_at = np.where(has_action, np.datetime64(as_of, "ns") + sla.astype("timedelta64[ns]"), np.datetime64("NaT", "ns"))
 
-    final_action, role_code, value = final_action[order], role_code[order], value[order]  # output order: account_id
+    if order_by_score:
+        order = np.lexsort((account_rank, np.where(np.isnan(score), np.inf, -score)))
+    final_action, role_code, value = final_action[order], role_code[order], value[order]  # output order
 
     def per_action(attr: str) -> pd.Series:
         values = [getattr(playbook.actions[a], attr) for a in action_ids]
@@ -200,22 +209,23 @@ def _timestamp(as_of: str | pd.Timestamp) -> pd.Timestamp:
     return ts.as_unit("ns")
 
 
-def _account_ids(scored: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """The ids (object array) and the permutation that sorts them; ids must be present and unique."""
+def _account_ids(scored: pd.DataFrame) -> tuple[pd.Index, np.ndarray]:
+    """The ids (as text) and the permutation that sorts them; ids must be present and unique."""
     for col in ("account_id", "score"):
         if col not in scored.columns:
             raise UpsellError(f"scored: missing column {col!r} (have {list(scored.columns)[:8]}…)")
     raw = scored["account_id"]
     if raw.isna().any():
         raise UpsellError(f"scored.account_id: {int(raw.isna().sum())} missing id(s) at rows {list(np.flatnonzero(raw.isna())[:3])}")
-    ids = raw.astype(str).to_numpy(dtype=object)
-    fixed = ids.astype("U") if len(ids) else np.array([], dtype="U1")
-    order = np.argsort(fixed, kind="stable")
-    ordered = fixed[order]
-    dup = np.flatnonzero(ordered[1:] == ordered[:-1])
-    if dup.size:
-        raise UpsellError(f"scored.account_id: ids must be unique; duplicated e.g. {sorted(set(ordered[dup].tolist()))[:3]}")
-    return ids, order
+    ids = as_text_array(raw)
+    order = pc.sort_indices(ids).to_numpy()  # stable; UTF-8 byte order is code point order
+    ordered = ids.take(order)
+    if len(ids) > 1:
+        dup = np.flatnonzero(pc.equal(ordered[1:], ordered[:-1]).to_numpy(zero_copy_only=False))
+        if dup.size:
+            raise UpsellError(f"scored.account_id: ids must be unique; duplicated e.g. "
+                              f"{sorted(set(ordered.take(dup[:50]).to_pylist()))[:3]}")
+    return pd.Index(pd.array(ids, dtype=_STR)), order
 
 
 def _score(scored: pd.DataFrame) -> np.ndarray:
@@ -237,6 +247,10 @@ def _band_codes(score: np.ndarray, bands: list) -> np.ndarray:
     return code
 
 
+# What decide() reads from the accounts table (callers can load just these).
+ACCOUNT_COLUMNS: tuple[str, ...] = ("account_id", "owner_id", "segment", "plan_tier")
+
+
 def _account_side(accounts: pd.DataFrame | None, index: pd.Index) -> dict[str, np.ndarray | None]:
     """owner_id / segment / plan_tier from ``accounts``, aligned with the scored rows."""
     out: dict[str, np.ndarray | None] = {"owner_id": np.full(len(index), None, dtype=object), "segment": None, "plan_tier": None}
@@ -244,12 +258,12 @@ def _account_side(accounts: pd.DataFrame | None, index: pd.Index) -> dict[str, n
         return out
     if "account_id" not in accounts.columns:
         raise UpsellError("accounts: missing column 'account_id'")
-    row = index.get_indexer(accounts["account_id"].astype(str))  # reuses the scored ids' hash table
+    row = positions_in(index, accounts["account_id"])
     hit = row >= 0
     if np.bincount(row[hit], minlength=1).max(initial=0) > 1:
         dup = accounts["account_id"][accounts["account_id"].duplicated()].head(3).tolist()
         raise UpsellError(f"accounts.account_id: ids must be unique; duplicated e.g. {dup}")
-    for col in ("owner_id", "segment", "plan_tier"):
+    for col in ACCOUNT_COLUMNS[1:]:
         if col in accounts.columns:
             values = accounts[col].to_numpy(dtype=object)[hit]
             aligned = np.full(len(index), None, dtype=object)

@@ -28,9 +28,12 @@ import pandas as pd
 
 from data.contract import OUTCOMES
 from data.errors import UpsellError
+from data.id_positions import positions_in
 from pipeline.playbook.schema import Playbook
 
 REQUIRED = ("account_id", "offered_at", "outcome")
+# Every offers column the decision layer reads (suppression here, capacity in capacity.py).
+OFFER_COLUMNS: tuple[str, ...] = (*REQUIRED, "offer_id", "outcome_at", "reenter_at", "owner_role")
 
 
 @dataclass(frozen=True)
@@ -155,7 +158,7 @@ def _known_at(offers: pd.DataFrame, account_ids: pd.Index, as_of: pd.Timestamp,
         bad = offers.loc[np.isnat(offered_at), "account_id"].head(3).tolist()
         raise UpsellError(f"offers.offered_at: missing timestamps (accounts {bad})")
     now = np.datetime64(as_of, "ns")
-    row = account_ids.get_indexer(offers["account_id"].astype(str))
+    row = positions_in(account_ids, offers["account_id"])
     keep = (offered_at < now) & (row >= 0)
     known = np.isnat(outcome_at) | (outcome_at < now)
     outcome = pd.Categorical(offers["outcome"], categories=list(OUTCOMES)).codes.astype(np.int64)

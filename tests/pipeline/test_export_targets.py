@@ -199,3 +199,19 @@ def test_generic_delete_insert_upsert(tmp_path: Path, scored_list: pd.DataFrame,
 def test_empty_destination_is_an_error(scored_list: pd.DataFrame, target: str) -> None:
     with pytest.raises(UpsellError, match="no destination given"):
         export_scores(scored_list, target, "")
+
+
+def test_join_attributes_is_a_left_join_by_account_id() -> None:
+    from pipeline.export.scored_list import join_attributes
+
+    scored = pd.DataFrame({"account_id": pd.array(["B", "A", "C"], dtype="str"), "score": [0.9, 0.5, 0.1]},
+                          index=[10, 11, 12])
+    attrs = pd.DataFrame({"account_id": ["A", "B", "Z"], "name": ["Alpha", "Beta", "Zed"],
+                          "score": [9.0, 9.0, 9.0], "seats": [1, 2, 3]})
+    out = join_attributes(scored, attrs)
+    assert list(out.columns) == ["account_id", "score", "name", "seats"]  # the scored list's own columns win
+    assert list(out.index) == [10, 11, 12] and out["score"].tolist() == [0.9, 0.5, 0.1]
+    assert out["name"].tolist()[:2] == ["Beta", "Alpha"] and pd.isna(out["name"].iloc[2])  # C has no attributes
+    assert out["seats"].tolist()[:2] == [2, 1] and pd.isna(out["seats"].iloc[2])
+    empty = join_attributes(scored, attrs.iloc[:0])
+    assert empty["name"].isna().all() and len(empty) == 3

@@ -1,0 +1,80 @@
+"""The scored list's assembly and the choice of accounts that get reason codes."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from data.errors import UpsellError
+from pipeline.scoring import assemble_scored_list, reason_targets
+
+
+def _decisions(ids: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({"account_id": pd.array(ids, dtype="str"), "action": [f"act_{i}" for i in ids]})
+
+
+@pytest.mark.parametrize("decision_order", [["a", "b", "c", "d"], ["d", "b", "a", "c"]])
+def test_assemble_ranks_by_score_then_account_id(decision_order: list[str]) -> None:
+    scores = pd.DataFrame({"account_id": ["c", "a", "d", "b"], "score": [0.5, 0.5, np.nan, 0.9]})
+    out = assemble_scored_list(scores, _decisions(decision_order), pd.Timestamp("2026-01-05"))
+    assert out["account_id"].tolist() == ["b", "a", "c", "d"]  # 0.9, then the tie a < c, NaN last
+    assert out["action"].tolist() == ["act_b", "act_a", "act_c", "act_d"]
+    assert out["rank"].tolist() == [1, 2, 3, 4]
+    assert list(out.columns[:4]) == ["account_id", "as_of", "score", "rank"]
+    assert (out["as_of"] == pd.Timestamp("2026-01-05")).all()
+
+
+def test_assemble_refuses_a_decision_per_account_missing_or_twice() -> None:
+    scores = pd.DataFrame({"account_id": ["a", "b"], "score": [0.1, 0.2]})
+    with pytest.raises(UpsellError, match="no decision"):
+        assemble_scored_list(scores, _decisions(["a", "z"]), pd.Timestamp("2026-01-05"))
+    with pytest.raises(UpsellError, match="unique"):
+        assemble_scored_list(scores, _decisions(["a", "a"]), pd.Timestamp("2026-01-05"))
+
+
+def test_reason_targets_people_first_then_expected_value() -> None:
+    scored = pd.DataFrame({
+        "account_id": ["a", "b", "c", "d", "e", "f"],
+        "action": ["email", None, "call", "email", "demo", "email"],
+        "owner_role": ["automated", None, "account_manager", "automated", "sales_rep", "automated"],
+        "expected_value": [900.0, np.nan, 10.0, 900.0, 50.0, np.nan],
+    })
+    people = ["account_manager", "sales_rep"]
+    assert reason_targets(scored, 10, people).tolist() == [4, 2, 0, 3, 5]  # e, c (people), then a = d by id, f
+    assert reason_targets(scored, 3, people).tolist() == [4, 2, 0]
+    assert reason_targets(scored, 2, []).tolist() == [0, 3]  # no person roles: value, then id
+    assert reason_targets(scored, 0, people).size == 0
+
+
+def test_decisions_ordered_by_score_match_the_reshuffled_list(tmp_path) -> None:
+    from pipeline.playbook.decide import decide
+    from pipeline.playbook.load import resolve_playbook
+
+    rng = np.random.default_rng(3)
+    n = 300
+    ids = [f"acc{i:04d}" for i in rng.permutation(n)]
+    score = np.round(rng.uniform(0, 1, n), 1)  # many ties
+    score[:5] = np.nan
+    scored = pd.DataFrame({"account_id": ids, "score": score, "use_seats_used_util_last": rng.uniform(0.5, 1.2, n),
+                           "sub_is_active": 1.0, "sub_n_downgrades_365d": 0.0, "use_days_since_last": 1.0,
+                           "use_value_trend_30d": 0.3})
+    book = resolve_playbook("saas")
+    as_of = pd.Timestamp("2026-01-05")
+    by_id = decide(scored, book, None, as_of)
+    by_score = decide(scored, book, None, as_of, order_by_score=True)
+    assert by_id["account_id"].is_monotonic_increasing
+    scores = scored[["account_id", "score"]]
+    pd.testing.assert_frame_equal(assemble_scored_list(scores, by_id, as_of), assemble_scored_list(scores, by_score, as_of))
+    assert by_score["account_id"].tolist() == assemble_scored_list(scores, by_id, as_of)["account_id"].tolist()
+
+
+def test_cli_reasons_limit_default_is_the_library_default() -> None:
+    import typer.main
+
+    from pipeline.cli import app
+    from pipeline.scoring import DEFAULT_REASONS_LIMIT
+
+    command = typer.main.get_command(app)
+    for name in ("score", "nightly"):
+        option = next(p for p in command.commands[name].params if p.name == "reasons_limit")
+        assert option.default == DEFAULT_REASONS_LIMIT
