@@ -10,6 +10,7 @@ accounts a playbook will act on.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable
 from functools import lru_cache
 
@@ -51,11 +52,17 @@ def registry_renderer(feature: str, value: object) -> str:
     return f"{feature.replace('_', ' ')} = {shown}"
 
 
-def contributions(model: PropensityModel, features_df: pd.DataFrame) -> pd.DataFrame:
-    """Per-row, per-feature contributions to the log-odds (TreeSHAP), plus the ``bias`` column."""
+def contributions(model: PropensityModel, features_df: pd.DataFrame, threads: int | None = None) -> pd.DataFrame:
+    """Per-row, per-feature contributions to the log-odds (TreeSHAP), plus the ``bias`` column.
+
+    ``threads``: OpenMP threads for TreeSHAP; None uses every core. Rows are explained one by
+    one, so the values are bit-identical whatever the thread count (tested); the model's own
+    ``num_threads`` is about training reproducibility and does not need to slow this down.
+    """
     matrix = model.matrix(features_df)
+    threads = threads if threads is not None else (os.cpu_count() or 1)
     parts = [
-        model.booster_.predict(matrix.iloc[start : start + CHUNK_ROWS], pred_contrib=True)
+        model.booster_.predict(matrix.iloc[start : start + CHUNK_ROWS], pred_contrib=True, num_threads=threads)
         for start in range(0, len(matrix), CHUNK_ROWS)
     ]
     values = np.vstack(parts) if parts else np.empty((0, len(model.features_) + 1))

@@ -8,6 +8,9 @@ import typer
 
 from pipeline.cli.errors import user_errors
 
+# pipeline.scoring.DEFAULT_REASONS_LIMIT, spelt out: the CLI imports the pipeline lazily (tested equal)
+REASONS_LIMIT = 10_000
+
 ENGINES = ("duckdb", "spark")
 
 
@@ -28,7 +31,8 @@ def register(app: typer.Typer) -> None:
         playbook: str = typer.Option(..., "--playbook", help="A shipped playbook name (saas) or a YAML path."),
         out: Path = typer.Option(..., "--out", help="The scored list file (.parquet or .csv)."),
         model_name: str | None = typer.Option(None, "--model-name", help="Registered model name (default from config)."),
-        reasons_limit: int = typer.Option(20_000, "--reasons-limit", min=0, help="Reason codes for at most this many actioned accounts."),
+        reasons_limit: int = typer.Option(REASONS_LIMIT, "--reasons-limit", min=0,
+                                          help="Reason codes for at most this many actioned accounts (person-owned first)."),
         engine: str = typer.Option("duckdb", "--engine", callback=_engine, help="duckdb (default) or spark."),
     ) -> None:
         """Features → champion model → SOP decisions → the scored account list."""
@@ -51,7 +55,8 @@ def register(app: typer.Typer) -> None:
         changed_only: bool = typer.Option(False, "--changed-only", help="Export only rows changed since the last export."),
         table: str | None = typer.Option(None, "--table", help="SQL table for the sql target."),
         model_name: str | None = typer.Option(None, "--model-name", help="Registered model name (default from config)."),
-        reasons_limit: int = typer.Option(20_000, "--reasons-limit", min=0, help="Reason codes for at most this many actioned accounts."),
+        reasons_limit: int = typer.Option(REASONS_LIMIT, "--reasons-limit", min=0,
+                                          help="Reason codes for at most this many actioned accounts (person-owned first)."),
         engine: str = typer.Option("duckdb", "--engine", callback=_engine, help="duckdb (default) or spark."),
     ) -> None:
         """The whole nightly job; outputs appear in --out only when every stage succeeded."""

@@ -227,6 +227,11 @@ class Playbook(_Part):
         """Bands ordered by min_score, highest first (the order an account is matched in)."""
         return sorted(self.score_bands, key=lambda b: -b.min_score)
 
+    def person_roles(self) -> list[str]:
+        """Roles with a weekly capacity: people, who read reason codes before they call.
+        (A null capacity means an automated system.)"""
+        return [name for name, role in self.roles.items() if role.weekly_capacity is not None]
+
     def all_ids(self) -> dict[str, str]:
         """Every id in the graph → what it is (trigger, node, action, exit)."""
         out: dict[str, str] = {}

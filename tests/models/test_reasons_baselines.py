@@ -30,6 +30,13 @@ def test_contributions_add_up_to_the_raw_margin(world_model, world_frame):
     assert np.allclose(contrib.sum(axis=1).to_numpy(), world_model.predict_margin(rows))
 
 
+def test_contributions_do_not_depend_on_the_thread_count(world_model, world_frame):
+    rows = world_frame.head(400)
+    one = contributions(world_model, rows, threads=1).to_numpy()
+    assert np.array_equal(one, contributions(world_model, rows, threads=2).to_numpy())
+    assert np.array_equal(one, contributions(world_model, rows).to_numpy())
+
+
 def test_reason_codes_are_top_positive_contributions_in_plain_language(world_model, world_frame):
     rows = world_frame.sample(40, random_state=1)
     reasons = reason_codes(world_model, rows, top_k=3)
