@@ -1,8 +1,8 @@
-"""``positions_in``: where each id sits in a unique id column, hashed by Arrow.
+"""``positions_in``: where each id (or label) sits in a unique column of them, hashed by Arrow.
 
 Joining a million account ids through pandas' object-dtype hash table costs seconds; Arrow's
 ``index_in`` hashes the UTF-8 buffers directly and is several times faster. Used wherever the
-pipeline aligns per-account rows (decisions, offers, accounts, exports).
+pipeline aligns per-account rows (decisions, offers, accounts, exports) or codes categories.
 """
 from __future__ import annotations
 

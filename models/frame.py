@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from data.errors import UpsellError
+from data.id_positions import positions_in
 
 ID_COLUMNS: tuple[str, ...] = ("account_id", "as_of")
 LABEL_COLUMN = "label"
@@ -53,9 +54,8 @@ def to_matrix(frame: pd.DataFrame, features: Sequence[str], categories: Mapping[
         values = frame[col]
         if col in categories:
             known = list(categories[col])
-            text = values.astype("string").astype(object).where(values.notna(), None)
-            text = text.where(text.isin(known), None)  # unseen at fit time → missing
-            out[col] = pd.Series(pd.Categorical(text, categories=known), index=frame.index)
+            codes = positions_in(pd.Series(known, dtype=object), values)  # unseen at fit time → missing
+            out[col] = pd.Series(pd.Categorical.from_codes(codes, categories=known), index=frame.index)
         else:
             if is_categorical(values) and not isinstance(values.dtype, pd.CategoricalDtype):
                 converted = pd.to_numeric(values, errors="coerce")

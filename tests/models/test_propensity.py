@@ -125,3 +125,14 @@ def test_config_file_overrides_and_typos(tmp_path):
     bad.write_text("[calibration]\nmethod = 'magic'\n")
     with pytest.raises(UpsellError, match=r"\[calibration.method\]"):
         load_config(bad)
+
+
+def test_model_matrix_codes_categories_by_their_text() -> None:
+    from models.frame import to_matrix
+
+    frame = pd.DataFrame({"tier": pd.Series(["pro", None, "free", "gold", "pro"], dtype="str"),
+                          "n": pd.array([1, 2, 3, None, 5], dtype="Int64")})
+    out = to_matrix(frame, ["tier", "n"], {"tier": ["free", "pro"]})
+    assert list(out["tier"].cat.categories) == ["free", "pro"]
+    assert out["tier"].cat.codes.tolist() == [1, -1, 0, -1, 1]  # missing and unseen ("gold") alike
+    assert out["n"].dtype == "float64" and np.isnan(out["n"].iloc[3])
