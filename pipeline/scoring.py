@@ -31,8 +31,8 @@ SCORED_LIST_COLUMNS: tuple[str, ...] = (
     "action", "offer_type", "channel", "owner_role", "owner_id", "priority", "expected_value", "due_at",
     "reason_1", "reason_2", "reason_3", "model_name", "model_version", "run_id",
 )
-# Reason codes cost a TreeSHAP pass per row, 20-40 plain predictions' worth
-# (benchmarks/reasons_bench.py): they are computed for the accounts someone acts on, those a
+# Reason codes cost a TreeSHAP pass per row: 5 to 40 plain predictions' worth, more with more
+# trees (benchmarks/reasons_bench.py; 40x for a 1,100-tree champion). They are computed for the accounts someone acts on, those a
 # person owns first (every one of them: a week of a team's capacity is hundreds), then the
 # automated actions of highest expected value, up to this many. Raise it with --reasons-limit
 # when e-mail templates use the reasons too.
