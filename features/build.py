@@ -33,7 +33,8 @@ VALUES: dict[str, Callable[[Mapping[str, ir.Table], ir.Table], SourceValues]] = 
 
 def feature_table(tables: Mapping[str, ir.Table], cutoffs: Iterable[object] | object, *,
                   spine: ir.Table | None = None, metrics: Sequence[str] | None = None,
-                  cache: list[ir.Table] | None = None) -> ir.Table:
+                  cache: list[ir.Table] | None = None,
+                  materialise: Callable[[ir.Table], ir.Table] | None = None) -> ir.Table:
     """All features for all cutoffs as one Ibis expression, keyed on (account_id, as_of).
 
     ``metrics`` fixes the per-metric usage columns (default: metrics in usage rows dated before
@@ -42,6 +43,8 @@ def feature_table(tables: Mapping[str, ir.Table], cutoffs: Iterable[object] | ob
     every partial result is materialised on the backend first (``Table.cache``) and appended to
     it for the caller to release: one large query with many partial aggregates plans badly on
     DuckDB (12 cutoffs at 100k accounts: 80 s as one query, about 25 s partial by partial).
+    ``materialise`` replaces ``Table.cache`` for that (e.g. tables in a compressed scratch
+    database, which the caller then drops whole).
     """
     cuts = normalise_cutoffs(cutoffs)
     if spine is None:
@@ -61,7 +64,7 @@ def feature_table(tables: Mapping[str, ir.Table], cutoffs: Iterable[object] | ob
     if cache is not None:
         cached = []
         for src in sources:
-            parts = tuple(p.cache() for p in src.partials)
+            parts = tuple(materialise(p) if materialise is not None else p.cache() for p in src.partials)
             cache.extend(parts)
             cached.append(SourceValues(parts, src.finish))
         sources = cached
@@ -115,18 +118,22 @@ def build_features(tables: Mapping[str, ir.Table], cutoffs: Iterable[object] | o
 
 @contextmanager
 def cached_feature_table(tables: Mapping[str, ir.Table], cutoffs: Iterable[object] | object, *,
-                         metrics: Sequence[str] | None = None) -> Iterator[ir.Table]:
+                         metrics: Sequence[str] | None = None,
+                         materialise: Callable[[ir.Table], ir.Table] | None = None) -> Iterator[ir.Table]:
     """``feature_table`` with its spine and partial results materialised on the backend, as
-    ``build_features`` runs it; the materialised tables are released when the block ends.
+    ``build_features`` runs it; cached tables are released when the block ends.
 
     For callers that consume the result otherwise than as one pandas frame (e.g. streamed to a
-    file by ``features.output.write_feature_parquet``): consume it inside the block.
+    file by ``features.output.write_feature_parquet``): consume it inside the block. With
+    ``materialise``, the spine and partials are stored by it instead of ``Table.cache`` (and
+    dropping them is the caller's business).
     """
     cuts = normalise_cutoffs(cutoffs)
-    spine = build_spine(tables, cuts).cache()
+    unmaterialised = build_spine(tables, cuts)
+    spine = materialise(unmaterialised) if materialise is not None else unmaterialised.cache()
     cache: list[ir.Table] = [spine]
     try:
-        yield feature_table(tables, cuts, spine=spine, metrics=metrics, cache=cache)
+        yield feature_table(tables, cuts, spine=spine, metrics=metrics, cache=cache, materialise=materialise)
     finally:
         for table in cache:
             _release(table)

@@ -1,4 +1,5 @@
-"""`upsell features`: point-in-time features for one cutoff, or the feature catalogue."""
+"""`upsell features`: point-in-time features for one or more cutoffs (one parquet file, one pass), or
+the feature catalogue."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -15,28 +16,34 @@ def register(app: typer.Typer) -> None:
     @user_errors
     def features(
         data: Path = typer.Option(None, "--data", help="Data directory (parquet/CSV per table) or DuckDB file."),
-        as_of: str = typer.Option(None, "--as-of", help="Cutoff date YYYY-MM-DD: features use only data before it."),
+        as_of: list[str] = typer.Option(
+            None, "--as-of",
+            help="Cutoff date YYYY-MM-DD: features use only data before it. Repeat it for several cutoffs "
+                 "(one file, one row per account and cutoff, computed in one pass)."),
         out: Path = typer.Option(None, "--out", help="Parquet file to write (replaced atomically)."),
         engine: str = typer.Option("duckdb", "--engine", help="Execution engine: duckdb or spark."),
         list_: bool = typer.Option(False, "--list", help="List every feature (name, source, kind, description) and exit."),
     ) -> None:
-        """Point-in-time features: one row per account active at --as-of."""
+        """Point-in-time features: one row per account active at each --as-of, streamed to parquet."""
         from features.catalogue import render_listing
 
         if list_:
             typer.echo(render_listing())
             return
-        missing = [flag for flag, value in (("--data", data), ("--as-of", as_of), ("--out", out)) if value is None]
+        missing = [flag for flag, value in (("--data", data), ("--as-of", as_of or None), ("--out", out)) if value is None]
         if missing:
             raise typer.BadParameter(f"missing {', '.join(missing)} (or use --list)")
         if engine not in ("duckdb", "spark"):
             raise typer.BadParameter(f"--engine must be duckdb or spark, not {engine!r}")
 
-        from features.build import build_features
         from features.engine import load_for_engine
-        from features.output import write_features
+        from features.output import write_feature_parquet
 
         tables = load_for_engine(data, engine)
-        frame = build_features(tables, [as_of])
-        write_features(frame, out)
-        typer.echo(f"{len(frame):,} accounts x {frame.shape[1] - 2} features at {as_of} -> {out}")
+        result = write_feature_parquet(tables, as_of, out)
+        if len(result.cutoffs) == 1:
+            typer.echo(f"{result.rows:,} accounts x {result.n_features} features at {as_of[0]} -> {out}")
+        else:
+            days = [c.date().isoformat() for c in result.cutoffs]
+            typer.echo(f"{result.rows:,} rows ({len(days)} cutoffs, {days[0]} .. {days[-1]}) x "
+                       f"{result.n_features} features -> {out}")
