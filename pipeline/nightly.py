@@ -24,11 +24,13 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, TextIO
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from data.atomic import write_bytes_atomic
+from data.id_positions import positions_in
 from data.load import fingerprint_source, load_tables
 from pipeline.history import HISTORY_FILE, append_night, read_history
 from pipeline.manifest import manifest_json, mask_secrets, output_checksums, run_id_for, sha256_file
@@ -230,15 +232,24 @@ def _write_report(tables: Any, history: pd.DataFrame, book: Any, model: Any, fea
                   as_of: pd.Timestamp, where: Path) -> Path:
     """SOP step 7 for this night: past offers against past scores, calibration, drift, threshold."""
     from pipeline.review import build_review
+    from pipeline.review_calibration import SUBSCRIPTION_COLUMNS
     from pipeline.review_report import write_review
 
     reference = getattr(model, "reference_", None)
-    today_features = features.merge(history.loc[history["as_of"] == as_of, ["account_id", "score"]], on="account_id")
+    # today's score beside each feature row; a lookup, not a merge (which copies every column)
+    today = history.loc[history["as_of"] == as_of, ["account_id", "score"]]
+    at = positions_in(today["account_id"], features["account_id"])
+    hit = at >= 0
+    score = np.full(len(features), np.nan)
+    score[hit] = today["score"].to_numpy(dtype="float64", na_value=np.nan)[at[hit]]
+    today_features = features.assign(score=score)
+    if not hit.all():
+        today_features = today_features[hit].reset_index(drop=True)
     result = build_review(
         tables.to_pandas("offers") if "offers" in tables else None,
         history,
         as_of=as_of,
-        subscriptions=tables.to_pandas("subscriptions") if "subscriptions" in tables else None,
+        subscriptions=tables.to_pandas("subscriptions", columns=SUBSCRIPTION_COLUMNS) if "subscriptions" in tables else None,
         playbook=book,
         reference=reference,
         current_features=today_features if reference is not None else None,

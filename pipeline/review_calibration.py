@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 
 N_BINS = 10
+# The subscriptions columns expansion_events reads (callers can load just these).
+SUBSCRIPTION_COLUMNS: tuple[str, ...] = ("account_id", "started_at", "mrr")
 
 
 def expansion_events(offers: pd.DataFrame | None, subscriptions: pd.DataFrame | None) -> pd.DataFrame:
