@@ -27,6 +27,7 @@ the action's ``sla_days``. Not-applicable cells are missing (NA/NaT). Rows come 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -84,7 +85,7 @@ def decide(
     bands = playbook.bands_high_to_low()
     band = _band_codes(score, bands)
     band_names = [b.name for b in bands]
-    side = _account_side(accounts, index)
+    side = _AccountSide(accounts, index)
 
     absent = sorted(_condition_names(playbook) - set(scored.columns) - {"score", "score_band"})
     if absent:
@@ -171,12 +172,12 @@ def decide(
         "offer_type": per_action("offer_type"),
         "channel": per_action("channel"),
         "owner_role": _labels(role_code, roles),
-        "owner_id": _sparse_text(owner_role_is_owner, side["owner_id"], order),
+        "owner_id": _sparse_text(owner_role_is_owner, lambda rows: side.column("owner_id", rows), order),
         "priority": _priority(final_action, role_code, value, account_rank[order]),
         "expected_value": np.where(final_action != NONE, value, np.nan),
         "due_at": pd.Series(due_at[order], dtype="datetime64[ns]"),
-        "suppression_reason": _sparse_text(suppressed, state.reason, order),
-        "capacity_note": _sparse_text((capacity.rerouted_from != NONE) | capacity.deferred, capacity.note, order),
+        "suppression_reason": _sparse_text(suppressed, state.reason.__getitem__, order),
+        "capacity_note": _sparse_text((capacity.rerouted_from != NONE) | capacity.deferred, capacity.note.__getitem__, order),
     })
     out.attrs["missing_features"] = absent
     return out
@@ -251,48 +252,65 @@ def _band_codes(score: np.ndarray, bands: list) -> np.ndarray:
 ACCOUNT_COLUMNS: tuple[str, ...] = ("account_id", "owner_id", "segment", "plan_tier")
 
 
-def _account_side(accounts: pd.DataFrame | None, index: pd.Index) -> dict[str, np.ndarray | None]:
-    """owner_id / segment / plan_tier from ``accounts``, aligned with the scored rows."""
-    out: dict[str, np.ndarray | None] = {"owner_id": np.full(len(index), None, dtype=object), "segment": None, "plan_tier": None}
-    if accounts is None:
+class _AccountSide:
+    """The accounts row of each scored row (-1: none); columns are read only for the rows asked.
+
+    Converting a million account strings to Python objects costs seconds, and most of them are
+    never looked at (owner ids matter only where the account's owner gets the action).
+    """
+
+    def __init__(self, accounts: pd.DataFrame | None, index: pd.Index) -> None:
+        self.accounts = accounts
+        self.at = np.full(len(index), -1, dtype=np.int64)
+        if accounts is None:
+            return
+        if "account_id" not in accounts.columns:
+            raise UpsellError("accounts: missing column 'account_id'")
+        row = positions_in(index, accounts["account_id"])
+        hit = row >= 0
+        if np.bincount(row[hit], minlength=1).max(initial=0) > 1:
+            dup = accounts["account_id"][accounts["account_id"].duplicated()].head(3).tolist()
+            raise UpsellError(f"accounts.account_id: ids must be unique; duplicated e.g. {dup}")
+        self.at[row[hit]] = np.flatnonzero(hit)
+
+    def has(self, column: str) -> bool:
+        return self.accounts is not None and column in self.accounts.columns
+
+    def column(self, column: str, rows: np.ndarray | None = None) -> np.ndarray | None:
+        """``column`` for scored ``rows`` (all when None) as objects, None where unknown; None if absent."""
+        if not self.has(column):
+            return None
+        at = self.at if rows is None else self.at[rows]
+        out = np.full(len(at), None, dtype=object)
+        hit = at >= 0
+        picked = self.accounts[column].iloc[at[hit]].to_numpy(dtype=object)  # type: ignore[index]
+        out[hit] = np.where(pd.isna(picked), None, picked)
         return out
-    if "account_id" not in accounts.columns:
-        raise UpsellError("accounts: missing column 'account_id'")
-    row = positions_in(index, accounts["account_id"])
-    hit = row >= 0
-    if np.bincount(row[hit], minlength=1).max(initial=0) > 1:
-        dup = accounts["account_id"][accounts["account_id"].duplicated()].head(3).tolist()
-        raise UpsellError(f"accounts.account_id: ids must be unique; duplicated e.g. {dup}")
-    for col in ACCOUNT_COLUMNS[1:]:
-        if col in accounts.columns:
-            values = accounts[col].to_numpy(dtype=object)[hit]
-            aligned = np.full(len(index), None, dtype=object)
-            aligned[row[hit]] = np.where(pd.isna(values), None, values)
-            out[col] = aligned
-    return out
 
 
-def _first_available(*sources: object) -> np.ndarray | None:
-    for s in sources:
-        if s is not None:
-            arr = np.asarray(s, dtype=object)
-            return np.where(pd.isna(arr), None, arr)
-    return None
-
-
-def _in_scope(playbook: Playbook, scored: pd.DataFrame, side: dict, n: int) -> np.ndarray:
+def _in_scope(playbook: Playbook, scored: pd.DataFrame, side: _AccountSide, n: int) -> np.ndarray:
     keep = np.ones(n, dtype=bool)
-    col = lambda name: scored[name].astype(object).to_numpy() if name in scored.columns else None  # noqa: E731
+
+    def first_available(*sources: tuple[str, str]) -> np.ndarray | None:
+        for where, name in sources:
+            if where == "feature" and name in scored.columns:
+                values = scored[name].astype(object).to_numpy()
+                return np.where(pd.isna(values), None, values)
+            if where == "accounts" and side.has(name):
+                return side.column(name)
+        return None
+
     checks = (
-        ("segments", playbook.objective.segments, _first_available(side["segment"], col("acct_segment")),
+        ("segments", playbook.objective.segments, (("accounts", "segment"), ("feature", "acct_segment")),
          "accounts.segment or the acct_segment feature"),
         ("product_tiers", playbook.objective.product_tiers,
-         _first_available(col("sub_plan_tier"), col("acct_plan_tier"), side["plan_tier"]),
+         (("feature", "sub_plan_tier"), ("feature", "acct_plan_tier"), ("accounts", "plan_tier")),
          "sub_plan_tier / acct_plan_tier features or accounts.plan_tier"),
     )
-    for key, allowed, values, where in checks:
+    for key, allowed, sources, where in checks:
         if not allowed:
             continue
+        values = first_available(*sources)
         if values is None:
             raise UpsellError(f"playbook {playbook.name}: objective.{key} limits the scope but no {where} is available")
         keep &= pd.Series(values).isin(allowed).to_numpy()
@@ -314,13 +332,15 @@ def _labels(codes: np.ndarray, labels: list[str]) -> pd.Series:
     return pd.Series(pd.array(taken, dtype=_STR))
 
 
-def _sparse_text(mask: np.ndarray, values: np.ndarray, order: np.ndarray) -> pd.Series:
-    """String column in output ``order``: ``values`` where ``mask`` (and not None), else missing.
+def _sparse_text(mask: np.ndarray, pick: Callable[[np.ndarray], np.ndarray | None], order: np.ndarray) -> pd.Series:
+    """String column in output ``order``: ``pick(rows)`` for the rows in ``mask`` (None: missing).
 
     Only the masked rows are touched in Python-object land; the rest is integer work.
     """
     rows = order[mask[order]]
-    picked = values[rows]
+    picked = pick(rows)
+    if picked is None:
+        picked = np.full(len(rows), None, dtype=object)
     keep = np.flatnonzero(pd.notna(picked))
     codes = np.full(len(order), -1, dtype=np.int32)
     codes[np.flatnonzero(mask[order])[keep]] = np.arange(len(keep), dtype=np.int32)
