@@ -44,3 +44,11 @@ def test_one_bad_cutoff_among_several_exits_1_and_writes_nothing(saas_data: Path
     assert result.exit_code == 1
     assert "2025-02-30" in result.output
     assert list(tmp_path.iterdir()) == []
+
+
+def test_bad_memory_setting_exits_1(saas_data: Path, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("UPSELL_DUCKDB_MEMORY_LIMIT", "lots")
+    result = runner.invoke(app, ["features", "--data", str(saas_data), "--as-of", "2025-03-01",
+                                 "--out", str(tmp_path / "f.parquet")])
+    assert result.exit_code == 1
+    assert "UPSELL_DUCKDB_MEMORY_LIMIT" in result.output

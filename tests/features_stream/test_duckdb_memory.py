@@ -1,0 +1,52 @@
+"""DuckDB's memory is bounded on every connection the loader opens, and the bound is configurable."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from data.duckdb_connection import (
+    MEMORY_LIMIT_ENV, TEMP_DIRECTORY_ENV, connect_duckdb, default_memory_limit, duckdb_settings,
+)
+from data.errors import UpsellError
+from data.load import load_tables
+
+
+def _setting(con: object, name: str) -> str:
+    return con.con.execute(f"SELECT current_setting('{name}')").fetchall()[0][0]  # type: ignore[attr-defined]
+
+
+def test_default_is_at_most_3gb(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(MEMORY_LIMIT_ENV, raising=False)
+    monkeypatch.delenv(TEMP_DIRECTORY_ENV, raising=False)
+    limit = default_memory_limit()
+    assert limit.endswith("MB") and 256 <= int(limit[:-2]) <= 3000
+    settings = duckdb_settings()
+    assert settings["memory_limit"] == limit
+    assert "upsell-duckdb-" in settings["temp_directory"]
+    assert duckdb_settings()["temp_directory"] != settings["temp_directory"]  # one spill directory per connection
+
+
+def test_environment_sets_limit_and_spill_directory(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv(MEMORY_LIMIT_ENV, "500MB")
+    monkeypatch.setenv(TEMP_DIRECTORY_ENV, str(tmp_path / "spill"))
+    con = connect_duckdb()
+    assert _setting(con, "memory_limit") == "476.8 MiB"  # DuckDB reports 500 MB in binary units
+    assert _setting(con, "temp_directory") == str(tmp_path / "spill")
+
+
+def test_default_keyword_leaves_duckdbs_own_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(MEMORY_LIMIT_ENV, "default")
+    assert "memory_limit" not in duckdb_settings()
+
+
+def test_bad_limit_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(MEMORY_LIMIT_ENV, "lots")
+    with pytest.raises(UpsellError, match=MEMORY_LIMIT_ENV):
+        connect_duckdb()
+
+
+def test_loaded_tables_get_the_limit(monkeypatch: pytest.MonkeyPatch, saas_data: Path) -> None:
+    monkeypatch.setenv(MEMORY_LIMIT_ENV, "700MB")
+    tables = load_tables(saas_data)
+    assert _setting(tables.con, "memory_limit") == "667.5 MiB"
