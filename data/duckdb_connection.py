@@ -10,6 +10,9 @@ past what it needs. Every connection opened here gets a ``memory_limit`` and a
 * ``UPSELL_DUCKDB_TEMP_DIRECTORY`` — where DuckDB spills; default: a fresh directory under the
   system temp directory, per connection (DuckDB creates it only when it spills and removes it when
   the connection closes).
+* ``UPSELL_DUCKDB_THREADS`` — DuckDB's worker threads; default: DuckDB's (one per core). With
+  several threads a group's float values are added in whatever order the threads meet them, so
+  sums can differ in the last bit between two runs; ``1`` makes runs bit-for-bit repeatable.
 """
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ from data.errors import UpsellError
 
 MEMORY_LIMIT_ENV = "UPSELL_DUCKDB_MEMORY_LIMIT"
 TEMP_DIRECTORY_ENV = "UPSELL_DUCKDB_TEMP_DIRECTORY"
+THREADS_ENV = "UPSELL_DUCKDB_THREADS"
 DEFAULT_MEMORY_LIMIT_BYTES = 3 * 1000**3
 _connections = itertools.count(1)
 
@@ -46,6 +50,9 @@ def duckdb_settings() -> dict[str, str]:
     temp = os.environ.get(TEMP_DIRECTORY_ENV, "").strip()
     settings["temp_directory"] = temp or os.path.join(
         tempfile.gettempdir(), f"upsell-duckdb-{os.getpid()}-{next(_connections)}")
+    threads = os.environ.get(THREADS_ENV, "").strip()
+    if threads:
+        settings["threads"] = threads
     return settings
 
 
@@ -60,5 +67,5 @@ def connect_duckdb() -> ibis.BaseBackend:
         return ibis.duckdb.connect(**settings)
     except Exception as exc:  # duckdb raises its own error types for bad settings
         raise UpsellError(
-            f"DuckDB rejected its settings {settings} ({exc}); check {MEMORY_LIMIT_ENV} and {TEMP_DIRECTORY_ENV}"
+            f"DuckDB rejected its settings {settings} ({exc}); check {MEMORY_LIMIT_ENV}, {TEMP_DIRECTORY_ENV}, {THREADS_ENV}"
         ) from exc

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from data.duckdb_connection import (
-    MEMORY_LIMIT_ENV, TEMP_DIRECTORY_ENV, connect_duckdb, default_memory_limit, duckdb_settings,
+    MEMORY_LIMIT_ENV, TEMP_DIRECTORY_ENV, THREADS_ENV, connect_duckdb, default_memory_limit, duckdb_settings,
 )
 from data.errors import UpsellError
 from data.load import load_tables
@@ -33,6 +33,13 @@ def test_environment_sets_limit_and_spill_directory(monkeypatch: pytest.MonkeyPa
     con = connect_duckdb()
     assert _setting(con, "memory_limit") == "476.8 MiB"  # DuckDB reports 500 MB in binary units
     assert _setting(con, "temp_directory") == str(tmp_path / "spill")
+
+
+def test_threads_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(THREADS_ENV, raising=False)
+    assert "threads" not in duckdb_settings()
+    monkeypatch.setenv(THREADS_ENV, "1")
+    assert _setting(connect_duckdb(), "threads") == 1
 
 
 def test_default_keyword_leaves_duckdbs_own_limit(monkeypatch: pytest.MonkeyPatch) -> None:
