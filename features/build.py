@@ -34,7 +34,7 @@ VALUES: dict[str, Callable[[Mapping[str, ir.Table], ir.Table], SourceValues]] = 
 def feature_table(tables: Mapping[str, ir.Table], cutoffs: Iterable[object] | object, *,
                   spine: ir.Table | None = None, metrics: Sequence[str] | None = None,
                   cache: list[ir.Table] | None = None,
-                  materialise: Callable[[ir.Table], ir.Table] | None = None, ordered: bool = True) -> ir.Table:
+                  materialise: Callable[[ir.Table], ir.Table] | None = None) -> ir.Table:
     """All features for all cutoffs as one Ibis expression, keyed on (account_id, as_of).
 
     ``metrics`` fixes the per-metric usage columns (default: metrics in usage rows dated before
@@ -44,8 +44,7 @@ def feature_table(tables: Mapping[str, ir.Table], cutoffs: Iterable[object] | ob
     it for the caller to release: one large query with many partial aggregates plans badly on
     DuckDB (12 cutoffs at 100k accounts: 80 s as one query, about 25 s partial by partial).
     ``materialise`` replaces ``Table.cache`` for that (e.g. tables in a compressed scratch
-    database, which the caller then drops whole). ``ordered=False`` leaves out the final sort by
-    (as_of, account_id), for a caller that sorts later.
+    database, which the caller then drops whole).
     """
     cuts = normalise_cutoffs(cutoffs)
     if spine is None:
@@ -71,8 +70,7 @@ def feature_table(tables: Mapping[str, ir.Table], cutoffs: Iterable[object] | ob
         sources = cached
     absent = _absent_features(tables)
     specs = [f for f in feature_registry(found) if f.source in tables and f.name not in absent]
-    features = assemble(spine, sources, specs)
-    return features.order_by(["as_of", "account_id"]) if ordered else features
+    return assemble(spine, sources, specs).order_by(["as_of", "account_id"])
 
 
 def _absent_features(tables: Mapping[str, ir.Table]) -> set[str]:
@@ -121,8 +119,7 @@ def build_features(tables: Mapping[str, ir.Table], cutoffs: Iterable[object] | o
 @contextmanager
 def cached_feature_table(tables: Mapping[str, ir.Table], cutoffs: Iterable[object] | object, *,
                          metrics: Sequence[str] | None = None,
-                         materialise: Callable[[ir.Table], ir.Table] | None = None,
-                         ordered: bool = True) -> Iterator[ir.Table]:
+                         materialise: Callable[[ir.Table], ir.Table] | None = None) -> Iterator[ir.Table]:
     """``feature_table`` with its spine and partial results materialised on the backend, as
     ``build_features`` runs it; cached tables are released when the block ends.
 
@@ -136,8 +133,7 @@ def cached_feature_table(tables: Mapping[str, ir.Table], cutoffs: Iterable[objec
     spine = materialise(unmaterialised) if materialise is not None else unmaterialised.cache()
     cache: list[ir.Table] = [spine]
     try:
-        yield feature_table(tables, cuts, spine=spine, metrics=metrics, cache=cache, materialise=materialise,
-                            ordered=ordered)
+        yield feature_table(tables, cuts, spine=spine, metrics=metrics, cache=cache, materialise=materialise)
     finally:
         for table in cache:
             _release(table)

@@ -2,9 +2,8 @@
 
 ``write_features`` writes a frame already in memory. ``write_feature_parquet`` never holds the
 frame: it runs the one multi-cutoff query (``feature_table``: all cutoffs in one pass), with the
-canonical types and row order of ``build_features`` applied by the engine (on DuckDB the joined
-rows are stored compressed first, then sorted, so neither step competes with the other for
-memory), and streams the result to parquet in fixed-size row groups. On DuckDB the rows arrive as Arrow record batches, so memory
+canonical types and row order of ``build_features`` applied by the engine, and streams the result
+to parquet in fixed-size row groups. On DuckDB the rows arrive as Arrow record batches, so memory
 stays bounded by DuckDB's ``memory_limit`` (it spills its sort to disk) plus a couple of row groups
 whatever the number of rows. Other backends (PySpark) have no streaming result in Ibis: there the
 result is collected on the driver as Arrow first (the ibis backend's ``to_pyarrow_batches``) and
@@ -73,11 +72,8 @@ def write_feature_parquet(tables: Mapping[str, ir.Table], cutoffs: Iterable[obje
     cuts = normalise_cutoffs(cutoffs)
     backend = tables[next(iter(tables))].get_backend() if tables else None
     with _scratch_store(backend) as materialise, \
-            cached_feature_table(tables, cuts, metrics=metrics, materialise=materialise, ordered=False) as features:
-        columns = canonical_columns(features)
-        if materialise is not None:  # join, then sort: each step gets DuckDB's whole memory budget
-            columns = materialise(columns)
-        expr = columns.order_by(["as_of", "account_id"])
+            cached_feature_table(tables, cuts, metrics=metrics, materialise=materialise) as features:
+        expr = canonical_feature_table(features)
         schema = canonical_schema(present_features(expr.columns))
         with atomic_path(path) as tmp:
             rows = _stream_to_parquet(expr, schema, tmp, row_group_rows)
@@ -86,17 +82,12 @@ def write_feature_parquet(tables: Mapping[str, ir.Table], cutoffs: Iterable[obje
 
 def canonical_feature_table(features: ir.Table) -> ir.Table:
     """``features`` with ``to_canonical_frame``'s types, column order and row order, done by the engine."""
-    return canonical_columns(features).order_by(["as_of", "account_id"])
-
-
-def canonical_columns(features: ir.Table) -> ir.Table:
-    """``features`` with ``to_canonical_frame``'s types and column order (rows in any order)."""
     specs = present_features(features.columns)
     return features.select(
         account_id=features.account_id.cast("string"),
         as_of=features.as_of.cast("timestamp"),
         **{s.name: features[s.name].cast("float64" if s.kind == "numeric" else "string") for s in specs},
-    )
+    ).order_by(["as_of", "account_id"])
 
 
 def canonical_schema(specs: Sequence[FeatureSpec]) -> pa.Schema:
