@@ -7,6 +7,7 @@ a5's only plan period ends exactly at T with "churned" (still active at T, gone 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -82,6 +83,16 @@ def fixture_frames() -> dict[str, pd.DataFrame]:
     })
     return {"accounts": accounts, "subscriptions": subscriptions, "purchases": purchases, "usage": usage,
             "support_tickets": support_tickets, "offers": offers}
+
+
+def write_fixture_parquet(directory: Path) -> Path:
+    """The hand-made fixture as one parquet file per table (usage dates as timestamps), for loaders
+    that read files (Spark)."""
+    for name, frame in fixture_frames().items():
+        if name == "usage":
+            frame = frame.assign(usage_date=pd.to_datetime(frame.usage_date).astype("datetime64[us]"))
+        frame.to_parquet(directory / f"{name}.parquet", index=False)
+    return directory
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ pytest.importorskip("pyspark")
 
 from features import build_features, build_labels  # noqa: E402
 from features.engine import load_for_engine  # noqa: E402
-from tests.features.conftest import fixture_frames  # noqa: E402
+from tests.features.conftest import write_fixture_parquet  # noqa: E402
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 CUTOFFS = ["2024-03-01", "2024-04-01"]
@@ -19,12 +19,7 @@ CUTOFFS = ["2024-03-01", "2024-04-01"]
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    d = tmp_path_factory.mktemp("spark_data")
-    for name, frame in fixture_frames().items():
-        if name == "usage":
-            frame = frame.assign(usage_date=pd.to_datetime(frame.usage_date).astype("datetime64[us]"))
-        frame.to_parquet(d / f"{name}.parquet", index=False)
-    return d
+    return write_fixture_parquet(tmp_path_factory.mktemp("spark_data"))
 
 
 def test_features_and_labels_match_duckdb(data_dir: Path) -> None:

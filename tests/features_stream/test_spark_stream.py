@@ -13,7 +13,7 @@ pytest.importorskip("pyspark")
 from features import build_features  # noqa: E402
 from features.engine import load_for_engine  # noqa: E402
 from features.output import write_feature_parquet  # noqa: E402
-from tests.features.conftest import fixture_frames  # noqa: E402
+from tests.features.conftest import write_fixture_parquet  # noqa: E402
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 CUTOFFS = ["2024-03-01", "2024-04-01", "2023-12-01"]
@@ -21,12 +21,7 @@ CUTOFFS = ["2024-03-01", "2024-04-01", "2023-12-01"]
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    d = tmp_path_factory.mktemp("spark_stream")
-    for name, frame in fixture_frames().items():
-        if name == "usage":
-            frame = frame.assign(usage_date=pd.to_datetime(frame.usage_date).astype("datetime64[us]"))
-        frame.to_parquet(d / f"{name}.parquet", index=False)
-    return d
+    return write_fixture_parquet(tmp_path_factory.mktemp("spark_stream"))
 
 
 def test_spark_file_equals_build_features_and_duckdb(data_dir: Path, tmp_path: Path) -> None:
