@@ -10,9 +10,8 @@ past what it needs. Every connection opened here gets a ``memory_limit`` and a
 * ``UPSELL_DUCKDB_TEMP_DIRECTORY`` — where DuckDB spills; default: a fresh directory under the
   system temp directory, per connection (DuckDB creates it only when it spills and removes it when
   the connection closes).
-* ``UPSELL_DUCKDB_THREADS`` — DuckDB's worker threads; default: DuckDB's (one per core). With
-  several threads a group's float values are added in whatever order the threads meet them, so
-  sums can differ in the last bit between two runs; ``1`` makes runs bit-for-bit repeatable.
+* ``UPSELL_DUCKDB_THREADS`` — DuckDB's worker threads; default: DuckDB's (one per core). Results
+  do not depend on it: the features' float sums are exact (``features.pit.exact_sum``).
 """
 from __future__ import annotations
 

@@ -63,9 +63,8 @@ def write_feature_parquet(tables: Mapping[str, ir.Table], cutoffs: Iterable[obje
     The file reads back (``pandas.read_parquet``) as exactly ``build_features(tables, cutoffs,
     metrics=metrics)``: same columns, dtypes, values and row order. Written to a temporary
     sibling and renamed, so a failure leaves any previous file untouched. The same rows give
-    byte-identical files (fixed writer settings and row groups); for the same rows from the same
-    inputs on every run, DuckDB must add floats in one order: ``UPSELL_DUCKDB_THREADS=1``
-    (``data.duckdb_connection``).
+    byte-identical files (fixed writer settings and row groups), and the same inputs give the
+    same rows on every run and thread count (float sums are exact: ``features.pit.exact_sum``).
     """
     if row_group_rows < 1:
         raise ValueError(f"row_group_rows must be at least 1, not {row_group_rows}")

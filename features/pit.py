@@ -76,6 +76,27 @@ def trend(recent: ir.NumericValue, before: ir.NumericValue) -> ir.FloatingValue:
     return ibis.ifelse((a + b) == 0, 0.0, (a - b) / (a + b))
 
 
+# Decimal places an exact sum keeps: amounts, usage values and hours are far coarser than 1e-9.
+EXACT_SCALE = 9
+
+
+def exact_sum(value: ir.NumericValue, where: ir.BooleanValue | None = None) -> ir.FloatingValue:
+    """The sum of a float column, the same float on every run, engine and thread count.
+
+    Engines add floats in whatever order their threads meet the rows, so a plain SUM can differ
+    in the last bit from run to run (and outputs stop being byte-identical). Summed as
+    DECIMAL(38, 9) after rounding each value to 1e-9, the addition is exact, so order no longer
+    matters. Integer-valued columns (counts) do not need it.
+    """
+    return value.cast(ibis.dtype(f"decimal(38, {EXACT_SCALE})")).sum(where=where).cast("float64")
+
+
+def exact_mean(value: ir.NumericValue, where: ir.BooleanValue | None = None) -> ir.FloatingValue:
+    """Mean of the non-null values (under ``where``), via :func:`exact_sum`; null when there are none."""
+    n = value.count(where=where)
+    return ibis.ifelse(n > 0, exact_sum(value, where) / n.cast("float64"), ibis.null("float64"))
+
+
 def timestamp_literal(value: pd.Timestamp) -> ir.TimestampScalar:
     """A cutoff as an Ibis timestamp literal (the same SQL on every engine)."""
     return ibis.literal(value.to_pydatetime(), type="timestamp")

@@ -8,7 +8,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from features.pit import (
-    SourceValues, assemble, days_between, latest_before, spine_cutoff_values, trend, window_join,
+    SourceValues, assemble, days_between, exact_sum, latest_before, spine_cutoff_values, trend, window_join,
 )
 from features.registry import feature_registry
 
@@ -31,8 +31,8 @@ def purchases_values(tables: Mapping[str, ir.Table], spine: ir.Table,
     aggs = {}
     for d in _WINDOWS:
         aggs[f"pur_count_{d}d"] = j.amount.count(where=age <= d)
-        aggs[f"pur_amount_{d}d"] = j.amount.sum(where=age <= d)
-    aggs["_pur_amount_90_180"] = j.amount.sum(where=(age > 90) & (age <= 180))
+        aggs[f"pur_amount_{d}d"] = exact_sum(j.amount, where=age <= d)
+    aggs["_pur_amount_90_180"] = exact_sum(j.amount, where=(age > 90) & (age <= 180))
     if has_category:
         aggs["pur_n_categories_365d"] = j.category.nunique()
     windows = j.group_by(["account_id", "as_of"]).agg(**aggs)
@@ -57,7 +57,7 @@ def purchases_values(tables: Mapping[str, ir.Table], spine: ir.Table,
 def _top_category(joined: ir.Table) -> ir.Table:
     """The category with the highest amount in the 365-day window (ties: first by name)."""
     c = joined.filter(joined.category.notnull())
-    per = c.group_by(["account_id", "as_of", "category"]).agg(total=c.amount.sum())
+    per = c.group_by(["account_id", "as_of", "category"]).agg(total=exact_sum(c.amount))
     order = ibis.window(group_by=["account_id", "as_of"], order_by=[ibis.desc("total"), "category"])
     per = per.mutate(_rank=ibis.row_number().over(order))
     return per.filter(per._rank == 0).select("account_id", "as_of", pur_top_category_365d="category")

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 import ibis
 import ibis.expr.types as ir
 
-from features.pit import SourceValues, assemble, days_between, spine_cutoffs
+from features.pit import SourceValues, assemble, days_between, exact_mean, spine_cutoffs
 from features.registry import feature_registry
 
 SOURCE = "support_tickets"
@@ -38,11 +38,11 @@ def support_values(tables: Mapping[str, ir.Table], spine: ir.Table) -> SourceVal
         "sup_high_or_critical_90d": ((age <= 90) & severe).sum(),
         "sup_open_tickets": is_open.sum(),
         "sup_open_critical": (is_open & (j.severity == "critical")).sum(),
-        "sup_hours_to_close_mean_180d": hours.mean(where=closed_recently),
+        "sup_hours_to_close_mean_180d": exact_mean(hours, where=closed_recently),
         "_sup_last_opened": j.opened_at.max(),
     }
     if has_csat:
-        aggs["sup_csat_mean_180d"] = j.csat.mean(where=closed_recently)
+        aggs["sup_csat_mean_180d"] = exact_mean(j.csat, where=closed_recently)
     values = j.group_by(["account_id", "as_of"]).agg(**aggs)
     names = [n for n in aggs if not n.startswith("_")]
 

@@ -21,7 +21,7 @@ import pandas as pd
 
 from data.errors import UpsellError
 from features.pit import (
-    SourceValues, assemble, days_between, latest_before, spine_cutoff_values, timestamp_literal, trend, window_join,
+    SourceValues, assemble, days_between, exact_sum, latest_before, spine_cutoff_values, timestamp_literal, trend, window_join,
 )
 from features.registry import PER_METRIC_TEMPLATES, check_metric_names, expand_metric, feature_registry, metric_key
 
@@ -64,7 +64,7 @@ def usage_values(tables: Mapping[str, ir.Table], spine: ir.Table, metrics: Seque
     per_day: dict[str, ir.Value] = {"active": (ev.value > 0).any(), "util": ev.util.max(), "users": ev.users.max()}
     for key in keys:
         here = ev.metric == by_key[key][0]
-        per_day[f"v_{key}"] = ev.value.sum(where=here)
+        per_day[f"v_{key}"] = exact_sum(ev.value, where=here)
         per_day[f"u_{key}"] = ev.util.max(where=here)
     d = window_join(ev.group_by(["account_id", "day"]).agg(**per_day), "day", cutoffs, WINDOW_DAYS)
     recent = d.day >= d.as_of - ibis.interval(days=30)
@@ -79,8 +79,8 @@ def usage_values(tables: Mapping[str, ir.Table], spine: ir.Table, metrics: Seque
     for key in keys:
         name = {t.name: expand_metric(t, key).name for t in PER_METRIC_TEMPLATES}
         v, u = d[f"v_{key}"], d[f"u_{key}"]
-        aggs[name["use_{metric}_value_30d"]] = v.sum(where=recent)
-        aggs[f"_use_{key}_prev"] = v.sum(where=~recent)
+        aggs[name["use_{metric}_value_30d"]] = exact_sum(v, where=recent)
+        aggs[f"_use_{key}_prev"] = exact_sum(v, where=~recent)
         aggs[f"_use_{key}_rows"] = v.count()
         aggs[name["use_{metric}_util_last"]] = u.argmax(d.day, where=recent & u.notnull())
         aggs[name["use_{metric}_util_max_30d"]] = u.max(where=recent)
