@@ -31,11 +31,11 @@ SCORED_LIST_COLUMNS: tuple[str, ...] = (
     "action", "offer_type", "channel", "owner_role", "owner_id", "priority", "expected_value", "due_at",
     "reason_1", "reason_2", "reason_3", "model_name", "model_version", "run_id",
 )
-# Reason codes cost a TreeSHAP pass per row: 5 to 40 plain predictions' worth, more with more
-# trees (benchmarks/reasons_bench.py; 40x for a 1,100-tree champion). They are computed for the accounts someone acts on, those a
-# person owns first (every one of them: a week of a team's capacity is hundreds), then the
-# automated actions of highest expected value, up to this many. Raise it with --reasons-limit
-# when e-mail templates use the reasons too.
+# Reason codes cost a TreeSHAP pass per row: 5 to 35 plain predictions' worth, more with more
+# trees (benchmarks/reasons_bench.py; 35x for a 1,100-tree champion). They are computed for the
+# accounts someone acts on: those a person owns first (every one of them: a week of a team's
+# capacity is hundreds), then the automated actions of highest expected value, up to this many.
+# Raise it with --reasons-limit when e-mail templates use the reasons too.
 DEFAULT_REASONS_LIMIT = 10_000
 # Above this share of the model's features missing from today's data, scores are not trustworthy.
 MAX_MISSING_FEATURE_SHARE = 0.25
