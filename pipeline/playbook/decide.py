@@ -79,13 +79,12 @@ def decide(
     n = len(ids)
     account_rank = np.empty(n, dtype=np.int64)
     account_rank[order] = np.arange(n)
-    index = ids
     score = _score(scored)
     # 1. score band
     bands = playbook.bands_high_to_low()
     band = _band_codes(score, bands)
     band_names = [b.name for b in bands]
-    side = _AccountSide(accounts, index)
+    side = _AccountSide(accounts, ids)
 
     absent = sorted(_condition_names(playbook) - set(scored.columns) - {"score", "score_band"})
     if absent:
@@ -108,7 +107,7 @@ def decide(
     chosen = np.where(routes.terminal == NONE, NONE, action_of_code[np.maximum(routes.terminal, 0)])
 
     # 4. offers history: follow-ups and suppression
-    state = offer_state(offers, index, as_of, playbook)
+    state = offer_state(offers, ids, as_of, playbook)
     follow = state.follow_up & in_scope
     follow_action = playbook.exit_paths.no_response.follow_up_action
     if follow_action is not None and follow.any():
