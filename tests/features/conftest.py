@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -110,3 +111,14 @@ def features_at_t(tables: Tables) -> pd.DataFrame:
     from features import build_features
 
     return build_features(tables, [T, "2024-04-01"])
+
+
+def assert_same_features(other: pd.DataFrame, duck: pd.DataFrame) -> None:
+    """Two engines' feature frames agree: same columns and keys, floats to 1e-6, text exactly."""
+    assert list(other.columns) == list(duck.columns)
+    pd.testing.assert_frame_equal(other[["account_id", "as_of"]], duck[["account_id", "as_of"]])
+    for col in duck.columns[2:]:
+        if duck[col].dtype == "float64":
+            assert np.allclose(other[col].to_numpy(float), duck[col].to_numpy(float), rtol=1e-6, equal_nan=True), col
+        else:
+            assert other[col].fillna("<NA>").tolist() == duck[col].fillna("<NA>").tolist(), col

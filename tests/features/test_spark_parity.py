@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -11,7 +10,7 @@ pytest.importorskip("pyspark")
 
 from features import build_features, build_labels  # noqa: E402
 from features.engine import load_for_engine  # noqa: E402
-from tests.features.conftest import write_fixture_parquet  # noqa: E402
+from tests.features.conftest import assert_same_features, write_fixture_parquet  # noqa: E402
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 CUTOFFS = ["2024-03-01", "2024-04-01"]
@@ -27,12 +26,6 @@ def test_features_and_labels_match_duckdb(data_dir: Path) -> None:
     spark_tables = load_for_engine(data_dir, "spark")
     duck = build_features(duck_tables, CUTOFFS)
     spark = build_features(spark_tables, CUTOFFS)
-    assert list(spark.columns) == list(duck.columns)
-    pd.testing.assert_frame_equal(spark[["account_id", "as_of"]], duck[["account_id", "as_of"]])
-    for col in duck.columns[2:]:
-        if duck[col].dtype == "float64":
-            assert np.allclose(spark[col].to_numpy(float), duck[col].to_numpy(float), rtol=1e-6, equal_nan=True), col
-        else:
-            assert spark[col].fillna("<NA>").tolist() == duck[col].fillna("<NA>").tolist(), col
+    assert_same_features(spark, duck)
     kw = {"label": "expansion", "horizon_days": 90, "addon_categories": ["addon"]}
     pd.testing.assert_frame_equal(build_labels(spark_tables, CUTOFFS, **kw), build_labels(duck_tables, CUTOFFS, **kw))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -13,7 +12,7 @@ pytest.importorskip("pyspark")
 from features import build_features  # noqa: E402
 from features.engine import load_for_engine  # noqa: E402
 from features.output import write_feature_parquet  # noqa: E402
-from tests.features.conftest import write_fixture_parquet  # noqa: E402
+from tests.features.conftest import assert_same_features, write_fixture_parquet  # noqa: E402
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 CUTOFFS = ["2024-03-01", "2024-04-01", "2023-12-01"]
@@ -36,10 +35,5 @@ def test_spark_file_equals_build_features_and_duckdb(data_dir: Path, tmp_path: P
     duck_out = tmp_path / "duck.parquet"
     write_feature_parquet(load_for_engine(data_dir, "duckdb"), CUTOFFS, duck_out, row_group_rows=2)
     duck = pd.read_parquet(duck_out)
-    assert list(back.columns) == list(duck.columns) and (back.dtypes == duck.dtypes).all()
-    pd.testing.assert_frame_equal(back[["account_id", "as_of"]], duck[["account_id", "as_of"]])
-    for col in duck.columns[2:]:
-        if duck[col].dtype == "float64":
-            assert np.allclose(back[col].to_numpy(float), duck[col].to_numpy(float), rtol=1e-6, equal_nan=True), col
-        else:
-            assert back[col].fillna("<NA>").tolist() == duck[col].fillna("<NA>").tolist(), col
+    assert (back.dtypes == duck.dtypes).all()
+    assert_same_features(back, duck)
