@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import ibis
 import pandas as pd
+import pyarrow as pa
 
 from data.contract import TABLE_NAMES
 
@@ -54,7 +55,11 @@ class Tables(Mapping[str, "ibis.Table"]):
         if columns is not None:
             wanted = set(columns)
             table = table.select([c for c in table.columns if c in wanted])
-        return self.con.to_pandas(table)
+        if self.con.name != "duckdb":
+            return self.con.to_pandas(table)
+        # ibis' own pandas conversion walks every value in Python: 1.2 s for 320k offers rows
+        # against 0.1 s through Arrow, with the same dtypes (dates aside, converted like ibis does)
+        return _dates_as_timestamps(self.con.to_pyarrow(table)).to_pandas()
 
     @classmethod
     def from_frames(
@@ -75,3 +80,11 @@ class Tables(Mapping[str, "ibis.Table"]):
             if frame is not None
         }
         return cls(con=con, tables=tables, source=source)
+
+
+def _dates_as_timestamps(table: pa.Table) -> pa.Table:
+    """DATE columns as second-resolution timestamps: what ``ibis`` gives pandas, not Python dates."""
+    for i, f in enumerate(table.schema):
+        if pa.types.is_date(f.type):
+            table = table.set_column(i, f.name, table.column(i).cast(pa.timestamp("s")))
+    return table
