@@ -22,3 +22,39 @@ def test_missing_keys_never_match_and_numbers_match_their_text() -> None:
     assert positions_in(pd.Series(["7", "42"]), pd.Series([42, 7])).tolist() == [1, 0]
     assert positions_in(pd.Series([], dtype="str"), pd.Series(["a"])).tolist() == [-1]
     assert positions_in(pd.Series(["a"]), pd.Series([], dtype=object)).dtype == np.int64
+
+
+def test_strictly_increasing_means_sorted_and_unique_in_code_point_order() -> None:
+    import pyarrow as pa
+
+    from data.id_positions import strictly_increasing
+
+    assert strictly_increasing(pa.array(["A", "a", "b", "z", "é"]))  # UTF-8 bytes = code points
+    assert not strictly_increasing(pa.array(["a", "é", "z"]))
+    assert not strictly_increasing(pa.array(["a", "b", "b"]))
+    assert not strictly_increasing(pa.array(["a", None]))
+    assert strictly_increasing(pa.array([], type=pa.string())) and strictly_increasing(pa.array(["x"]))
+
+
+def test_is_unique_text_sorted_or_not() -> None:
+    from data.id_positions import is_unique_text
+
+    assert is_unique_text(pd.Series(["a", "b", "c"])) and is_unique_text(pd.Series(["c", "a", "b"]))
+    assert not is_unique_text(pd.Series(["c", "a", "c"]))
+    assert not is_unique_text(pd.Series(["7", 7], dtype=object))  # the same id as text
+    assert not is_unique_text(pd.Series([None, None], dtype=object))
+    assert is_unique_text(pd.Series([], dtype="str"))
+
+
+def test_positions_equal_a_plain_first_occurrence_search_on_both_lookup_paths() -> None:
+    """Few keys among many ids are looked up the other way round (the keys hashed, the ids
+    probed); both ways must give the first occurrence, -1 for absent or missing keys."""
+    rng = np.random.default_rng(0)
+    pool = ["a", "b", "c", "d", "é", "x y", None]
+    for _ in range(2000):
+        ids = [pool[i] for i in rng.integers(0, len(pool), rng.integers(0, 30))]
+        keys = [pool[i] for i in rng.integers(0, len(pool), rng.integers(0, 12))]
+        expected = [-1 if k is None or k not in ids else ids.index(k) for k in keys]
+        got = positions_in(pd.Series(ids, dtype=object), pd.Series(keys, dtype=object))
+        assert got.tolist() == expected, (ids, keys)
+        assert got.dtype == np.int64
