@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from data.errors import UpsellError
-from data.id_positions import positions_in
+from data.id_positions import as_text_array, is_unique_text, positions_in, strictly_increasing
 from data.tables import Tables
 from features.build import build_features
 from models.propensity import PropensityModel
@@ -129,7 +131,11 @@ def assemble_scored_list(scores: pd.DataFrame, decisions: pd.DataFrame, as_of: p
     account is an error, not a silently empty decision.
     """
     ids = decisions["account_id"]
-    if not ids.is_unique:
+    aligned = _scores_in_rank_order(scores, decisions)
+    if aligned is not None:  # decide(order_by_score=True) over id-sorted scores: no join needed
+        out = decisions.reset_index(drop=True)
+        return _with_rank(out, aligned, as_of)
+    if not is_unique_text(ids):
         raise UpsellError(f"decisions: account_id must be unique; duplicated e.g. {ids[ids.duplicated()].head(3).tolist()}")
     at = positions_in(ids, scores["account_id"])
     if len(scores) != len(decisions) or (at < 0).any():
@@ -148,10 +154,35 @@ def assemble_scored_list(scores: pd.DataFrame, decisions: pd.DataFrame, as_of: p
         else:
             order = np.lexsort((pd.factorize(ids, sort=True)[0], descending))
         out, score = decisions.iloc[order].reset_index(drop=True), score[order]
+    return _with_rank(out, score, as_of)
+
+
+def _with_rank(out: pd.DataFrame, score: np.ndarray, as_of: pd.Timestamp) -> pd.DataFrame:
     out.insert(1, "score", score)
     out.insert(1, "as_of", pd.Series(as_of, index=out.index, dtype="datetime64[us]"))
     out.insert(3, "rank", pd.array(np.arange(1, len(out) + 1), dtype="Int64"))
     return out
+
+
+def _scores_in_rank_order(scores: pd.DataFrame, decisions: pd.DataFrame) -> np.ndarray | None:
+    """The scores in rank order when ``decisions`` already list exactly ``scores``' accounts in
+    rank order and ``scores`` run in strictly increasing account_id order; else None.
+
+    Linear passes only: strictly increasing ids are unique, a stable sort on the score alone then
+    gives the rank order (ties by account_id), and one comparison of the two id columns proves
+    every account has its decision.
+    """
+    if len(scores) != len(decisions):
+        return None
+    score_ids = as_text_array(scores["account_id"])
+    if not strictly_increasing(score_ids):
+        return None
+    score = scores["score"].to_numpy(dtype="float64", na_value=np.nan)
+    order = np.argsort(np.where(np.isnan(score), np.inf, -score), kind="stable")
+    decided = as_text_array(decisions["account_id"])
+    if decided.null_count or not pc.all(pc.equal(score_ids.take(pa.array(order)), decided)).as_py():
+        return None
+    return score[order]
 
 
 def _in_rank_order(descending: np.ndarray, ids: pd.Series) -> bool:
@@ -176,16 +207,14 @@ def reason_targets(scored: pd.DataFrame, limit: int, person_roles: Iterable[str]
     acted = np.flatnonzero(scored["action"].notna().to_numpy())
     if acted.size == 0 or limit <= 0:
         return acted[:0]
-    rows = scored.iloc[acted]
-    value = rows["expected_value"].to_numpy(dtype="float64", na_value=np.nan)
-    keys = pd.DataFrame({
-        "automated": ~rows["owner_role"].isin(list(person_roles)).to_numpy(),
-        "value": np.where(np.isnan(value), -np.inf, value),
-        "account_id": rows["account_id"].to_numpy(),
-        "at": acted,
+    value = scored["expected_value"].to_numpy(dtype="float64", na_value=np.nan)[acted]
+    keys = pa.table({
+        "automated": ~scored["owner_role"].iloc[acted].isin(list(person_roles)).to_numpy(),
+        "value": np.where(np.isnan(value), np.inf, -value),  # highest value first, missing last
+        "account_id": as_text_array(scored["account_id"]).take(pa.array(acted)),
     })
-    keys = keys.sort_values(["automated", "value", "account_id"], ascending=[True, False, True], kind="stable")
-    return keys["at"].to_numpy()[:limit]
+    order = pc.sort_indices(keys, sort_keys=[("automated", "ascending"), ("value", "ascending"), ("account_id", "ascending")])
+    return acted[order.to_numpy()[:limit]]
 
 
 def _with_reasons(scored: pd.DataFrame, features: pd.DataFrame, model: PropensityModel, limit: int,

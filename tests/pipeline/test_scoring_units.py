@@ -32,6 +32,29 @@ def test_assemble_refuses_a_decision_per_account_missing_or_twice() -> None:
         assemble_scored_list(scores, _decisions(["a", "a"]), pd.Timestamp("2026-01-05"))
 
 
+@pytest.mark.parametrize("decision_order", [["b", "a", "c", "d"], ["a", "b", "c", "d"], ["d", "c", "b", "a"]])
+def test_assemble_over_id_sorted_scores(decision_order: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Scores in id order (as features come) and decisions in rank order need no hash join; any
+    other decision order still comes out ranked."""
+    import pipeline.scoring as scoring
+
+    scores = pd.DataFrame({"account_id": pd.array(["a", "b", "c", "d"], dtype="str"), "score": [0.5, 0.9, 0.5, np.nan]})
+    if decision_order == ["b", "a", "c", "d"]:  # the rank order: must not join by id
+        monkeypatch.setattr(scoring, "positions_in", lambda *a: pytest.fail("joined by id"))
+    out = assemble_scored_list(scores, _decisions(decision_order), pd.Timestamp("2026-01-05"))
+    assert out["account_id"].tolist() == ["b", "a", "c", "d"]
+    assert out["action"].tolist() == ["act_b", "act_a", "act_c", "act_d"]
+    np.testing.assert_array_equal(out["score"].to_numpy(), [0.9, 0.5, 0.5, np.nan])
+    assert out["rank"].tolist() == [1, 2, 3, 4]
+
+
+@pytest.mark.parametrize("decided", [["b", "a", "c", "z"], ["b", "a", "c", "c"], ["b", "a", "c"], ["b", "a", "c", None]])
+def test_assemble_over_id_sorted_scores_refuses_a_bad_decision_list(decided: list) -> None:
+    scores = pd.DataFrame({"account_id": ["a", "b", "c", "d"], "score": [0.5, 0.9, 0.5, 0.1]})
+    with pytest.raises(UpsellError, match="no decision|unique"):
+        assemble_scored_list(scores, _decisions(decided), pd.Timestamp("2026-01-05"))
+
+
 def test_reason_targets_people_first_then_expected_value() -> None:
     scored = pd.DataFrame({
         "account_id": ["a", "b", "c", "d", "e", "f"],
