@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from data.errors import UpsellError
-from data.id_positions import positions_in
+from data.id_positions import is_unique_text, positions_in
 
 # The contract's output columns, in contract order (CONTRACT.md "Output: the scored account list").
 SCORED_LIST_COLUMNS: tuple[str, ...] = (
@@ -74,8 +74,8 @@ def join_attributes(scored: pd.DataFrame, attributes: pd.DataFrame | None, where
         return scored
     if "account_id" not in attributes.columns:
         raise UpsellError(f"{where}: column 'account_id' missing (needed to join extra columns)")
-    dupes = attributes["account_id"].duplicated(keep=False)
-    if dupes.any():
+    dupes = None if is_unique_text(attributes["account_id"]) else attributes["account_id"].duplicated(keep=False)
+    if dupes is not None and dupes.any():
         raise UpsellError(f"{where}: column 'account_id': rule 'unique' broken; e.g. "
                           f"{attributes.loc[dupes, 'account_id'].head(5).tolist()}")
     extra = [c for c in attributes.columns if c != "account_id" and c not in scored.columns]

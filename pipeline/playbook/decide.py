@@ -252,25 +252,19 @@ ACCOUNT_COLUMNS: tuple[str, ...] = ("account_id", "owner_id", "segment", "plan_t
 
 
 class _AccountSide:
-    """The accounts row of each scored row (-1: none); columns are read only for the rows asked.
+    """The accounts row of scored rows (-1: none), looked up only for the rows asked.
 
     Converting a million account strings to Python objects costs seconds, and most of them are
-    never looked at (owner ids matter only where the account's owner gets the action).
+    never looked at: owner ids matter only where the account's owner gets the action, so the
+    lookup hashes those few ids and probes the accounts table once.
     """
 
     def __init__(self, accounts: pd.DataFrame | None, index: pd.Index) -> None:
-        self.accounts = accounts
-        self.at = np.full(len(index), -1, dtype=np.int64)
-        if accounts is None:
-            return
-        if "account_id" not in accounts.columns:
+        if accounts is not None and "account_id" not in accounts.columns:
             raise UpsellError("accounts: missing column 'account_id'")
-        row = positions_in(index, accounts["account_id"])
-        hit = row >= 0
-        if np.bincount(row[hit], minlength=1).max(initial=0) > 1:
-            dup = accounts["account_id"][accounts["account_id"].duplicated()].head(3).tolist()
-            raise UpsellError(f"accounts.account_id: ids must be unique; duplicated e.g. {dup}")
-        self.at[row[hit]] = np.flatnonzero(hit)
+        self.accounts = accounts
+        self.index = index
+        self._all: np.ndarray | None = None
 
     def has(self, column: str) -> bool:
         return self.accounts is not None and column in self.accounts.columns
@@ -279,12 +273,31 @@ class _AccountSide:
         """``column`` for scored ``rows`` (all when None) as objects, None where unknown; None if absent."""
         if not self.has(column):
             return None
-        at = self.at if rows is None else self.at[rows]
+        at = self._rows(rows)
         out = np.full(len(at), None, dtype=object)
         hit = at >= 0
         picked = self.accounts[column].iloc[at[hit]].to_numpy(dtype=object)  # type: ignore[index]
         out[hit] = np.where(pd.isna(picked), None, picked)
         return out
+
+    def _rows(self, rows: np.ndarray | None) -> np.ndarray:
+        if rows is None:
+            if self._all is None:
+                self._all = self._lookup(self.index)
+            return self._all
+        return self._all[rows] if self._all is not None else self._lookup(self.index[rows])
+
+    def _lookup(self, wanted: pd.Index) -> np.ndarray:
+        assert self.accounts is not None
+        ids = self.accounts["account_id"]
+        row = positions_in(wanted, ids)  # per accounts row: which wanted id it is, -1 none
+        hit = row >= 0
+        if np.bincount(row[hit], minlength=1).max(initial=0) > 1:
+            dup = ids[ids.duplicated()].head(3).tolist()
+            raise UpsellError(f"accounts.account_id: ids must be unique; duplicated e.g. {dup}")
+        at = np.full(len(wanted), -1, dtype=np.int64)
+        at[row[hit]] = np.flatnonzero(hit)
+        return at
 
 
 def _in_scope(playbook: Playbook, scored: pd.DataFrame, side: _AccountSide, n: int) -> np.ndarray:

@@ -117,6 +117,22 @@ def test_output_is_deterministic_and_independent_of_input_order(tiny) -> None:
     pd.testing.assert_frame_equal(first, again)
 
 
+def test_owner_ids_come_from_the_accounts_table_whatever_its_order_or_extra_rows(tiny) -> None:
+    accounts = pd.concat([_accounts(), pd.DataFrame({"account_id": ["zz1", "a00"], "owner_id": ["ux", "uy"]})])
+    accounts.loc[accounts["account_id"] == "a13", "owner_id"] = None
+    out = decide(_scored(), tiny, None, AS_OF, accounts.iloc[::-1].reset_index(drop=True)).set_index("account_id")
+    am = out[out["action"] == "am_call"]
+    assert am.index.tolist() == ["a01", "a13"] and am["owner_id"].isna().tolist() == [False, True]
+    assert am.loc["a01", "owner_id"] == "u01"
+    assert out["owner_id"].notna().sum() == 1  # only where the account's owner gets the action
+
+
+def test_an_account_listed_twice_for_an_owner_action_is_an_error(tiny) -> None:
+    accounts = pd.concat([_accounts(), pd.DataFrame({"account_id": ["a13"], "owner_id": ["u99"]})])
+    with pytest.raises(UpsellError, match="accounts.account_id: ids must be unique; duplicated e.g. \\['a13'\\]"):
+        decide(_scored(), tiny, None, AS_OF, accounts)
+
+
 def test_no_offers_table_means_no_suppression(tiny) -> None:
     out = decide(_scored(), tiny, None, AS_OF)
     assert out["suppression_reason"].isna().all()
