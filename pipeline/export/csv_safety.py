@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -68,8 +69,9 @@ def neutralise_arrow(table: pa.Table) -> pa.Table:
         if pa.types.is_dictionary(column.type):
             column = column.cast(pa.string())
         if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-            first = pc.utf8_slice_codeunits(column, 0, 1)
-            starts_risky = pc.fill_null(pc.is_in(first, value_set=pa.array(FORMULA_PREFIXES, column.type)), False)
+            if isinstance(column, pa.ChunkedArray):
+                column = column.combine_chunks()
+            starts_risky = pa.array(_starts_with_prefix(column))
             if pc.any(starts_risky).as_py():  # most columns have none: skip the regex
                 number = pc.fill_null(pc.match_substring_regex(column, _PLAIN_NUMBER_PATTERN), False)
                 risky = pc.and_(starts_risky, pc.invert(number))
@@ -77,3 +79,23 @@ def neutralise_arrow(table: pa.Table) -> pa.Table:
                 column = pc.if_else(risky, quoted, column)
         columns.append(column)
     return pa.Table.from_arrays(columns, names=table.column_names)
+
+
+_PREFIX_BYTES = np.frombuffer("".join(FORMULA_PREFIXES).encode("ascii"), dtype=np.uint8)
+
+
+def _starts_with_prefix(column: pa.Array) -> np.ndarray:
+    """Per value: does it start with a formula prefix? Every prefix is one ASCII byte, so the
+    first byte of each UTF-8 value decides; read from Arrow's offsets, no string is copied."""
+    _, offsets_buffer, data_buffer = column.buffers()
+    offset_type = np.int64 if pa.types.is_large_string(column.type) else np.int32
+    offsets = np.frombuffer(offsets_buffer, dtype=offset_type)[column.offset:column.offset + len(column) + 1]
+    data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.empty(0, np.uint8)
+    starts = offsets[:-1]
+    nonempty = offsets[1:] > starts
+    first = np.zeros(len(column), dtype=np.uint8)
+    first[nonempty] = data[starts[nonempty]]
+    risky = np.isin(first, _PREFIX_BYTES)
+    if column.null_count:
+        risky &= column.is_valid().to_numpy(zero_copy_only=False)
+    return risky

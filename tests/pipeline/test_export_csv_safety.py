@@ -9,7 +9,7 @@ import pyarrow as pa
 import pytest
 
 from pipeline.export import export_scores
-from pipeline.export.csv_safety import neutralise_arrow, neutralise_formulas
+from pipeline.export.csv_safety import neutralise_arrow, neutralise_formulas, neutralise_text
 from tests.pipeline.conftest import make_scored_list
 
 EVIL = '=HYPERLINK("http://x","y")'
@@ -62,3 +62,26 @@ def test_hyperlink_account_name_is_neutralised(tmp_path: Path, target: str, name
     assert float(rows[0][ev_field]) == -50.0  # written as a number, not quoted text
     assert not any(v.startswith(("=", "@")) for row in rows for v in row.values())
     assert ",-50," in (tmp_path / "out.csv").read_text() or ",-50\n" in (tmp_path / "out.csv").read_text()
+
+
+@pytest.mark.parametrize("arrow_type", [pa.string(), pa.large_string()])
+def test_arrow_twin_agrees_with_the_text_rule_on_sliced_chunked_and_unicode_columns(arrow_type: pa.DataType) -> None:
+    """The Arrow path reads each value's first byte from the buffers: slices, chunks, empty
+    strings, nulls and multi-byte first characters must not confuse it."""
+    import numpy as np
+
+    from pipeline.export.csv_safety import FORMULA_PREFIXES, _starts_with_prefix
+
+    rng = np.random.default_rng(5)
+    alphabet = ["=", "+", "-", "@", "\t", "\r", "a", "é", "€", "1", ".", "'", " "]
+    values = ["".join(rng.choice(alphabet, rng.integers(0, 5))) for _ in range(400)]
+    values = [None if i % 17 == 0 else v for i, v in enumerate(values)]
+    expected = [None if v is None else neutralise_text(v) for v in values]
+    whole = pa.array(values, type=arrow_type)
+    chunked = pa.chunked_array([whole.slice(0, 150), whole.slice(150)])
+    for column, want in ((whole, expected), (whole.slice(37, 200), expected[37:237]), (chunked, expected)):
+        got = neutralise_arrow(pa.table({"t": column})).column("t").to_pylist()
+        assert got == want
+    sliced = whole.slice(37, 200)
+    assert sliced.offset == 37
+    assert _starts_with_prefix(sliced).tolist() == [v is not None and v[:1] in FORMULA_PREFIXES for v in values[37:237]]
