@@ -69,9 +69,8 @@ def neutralise_arrow(table: pa.Table) -> pa.Table:
         if pa.types.is_dictionary(column.type):
             column = column.cast(pa.string())
         if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-            if isinstance(column, pa.ChunkedArray):
-                column = column.combine_chunks()
-            starts_risky = pa.array(_starts_with_prefix(column))
+            chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+            starts_risky = pa.array(np.concatenate([_starts_with_prefix(c) for c in chunks] or [np.zeros(0, bool)]))
             if pc.any(starts_risky).as_py():  # most columns have none: skip the regex
                 number = pc.fill_null(pc.match_substring_regex(column, _PLAIN_NUMBER_PATTERN), False)
                 risky = pc.and_(starts_risky, pc.invert(number))
