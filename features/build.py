@@ -44,7 +44,9 @@ def feature_table(tables: Mapping[str, ir.Table], cutoffs: Iterable[object] | ob
     it for the caller to release: one large query with many partial aggregates plans badly on
     DuckDB (12 cutoffs at 100k accounts: 80 s as one query, about 25 s partial by partial).
     ``materialise`` replaces ``Table.cache`` for that (e.g. tables in a compressed scratch
-    database, which the caller then drops whole).
+    database, which the caller then drops whole). At a single cutoff nothing is materialised:
+    the partials are small and one query is faster than storing each of them (the nightly build
+    at 100k accounts: 3.3 s instead of 5.0 s, the same rows).
     """
     cuts = normalise_cutoffs(cutoffs)
     if spine is None:
@@ -61,7 +63,7 @@ def feature_table(tables: Mapping[str, ir.Table], cutoffs: Iterable[object] | ob
             sources.append(purchases_values(tables, spine, cuts))
         else:
             sources.append(VALUES[source](tables, spine))
-    if cache is not None:
+    if cache is not None and len(cuts) > 1:
         cached = []
         for src in sources:
             parts = tuple(materialise(p) if materialise is not None else p.cache() for p in src.partials)
@@ -120,8 +122,9 @@ def build_features(tables: Mapping[str, ir.Table], cutoffs: Iterable[object] | o
 def cached_feature_table(tables: Mapping[str, ir.Table], cutoffs: Iterable[object] | object, *,
                          metrics: Sequence[str] | None = None,
                          materialise: Callable[[ir.Table], ir.Table] | None = None) -> Iterator[ir.Table]:
-    """``feature_table`` with its spine and partial results materialised on the backend, as
-    ``build_features`` runs it; cached tables are released when the block ends.
+    """``feature_table`` with its spine (and, at several cutoffs, its partial results)
+    materialised on the backend, as ``build_features`` runs it; cached tables are released when
+    the block ends.
 
     For callers that consume the result otherwise than as one pandas frame (e.g. streamed to a
     file by ``features.output.write_feature_parquet``): consume it inside the block. With
