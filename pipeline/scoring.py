@@ -35,9 +35,9 @@ SCORED_LIST_COLUMNS: tuple[str, ...] = (
 )
 # Reason codes cost a TreeSHAP pass per row: 5 to 35 plain predictions' worth, more with more
 # trees (benchmarks/reasons_bench.py; 35x for a 1,100-tree champion). They are computed for the
-# accounts someone acts on: those a person owns first (every one of them: a week of a team's
-# capacity is hundreds), then the automated actions of highest expected value, up to this many.
-# Raise it with --reasons-limit when e-mail templates use the reasons too.
+# accounts whose action someone reads them for (``Playbook.reason_actions``: person-owned actions,
+# and automated ones marked ``reasons: true``), person-owned first, then by expected value, up to
+# this many: a safety cap, since a week of a team's capacity is hundreds of accounts.
 DEFAULT_REASONS_LIMIT = 10_000
 # Above this share of the model's features missing from today's data, scores are not trustworthy.
 MAX_MISSING_FEATURE_SHARE = 0.25
@@ -102,7 +102,7 @@ def score_accounts(
         notes.append(f"playbook condition name {name!r} is not a feature of this data: treated as missing")
     scored = assemble_scored_list(features[["account_id"]].assign(score=scores), decisions, as_of)
     clock.lap("decide")
-    scored = _with_reasons(scored, features, model, reasons_limit, playbook.person_roles())
+    scored = _with_reasons(scored, features, model, reasons_limit, playbook.person_roles(), playbook.reason_actions())
     clock.lap("reasons")
     scored["model_name"] = model_name
     scored["model_version"] = str(model_version)
@@ -198,13 +198,16 @@ def _in_rank_order(descending: np.ndarray, ids: pd.Series) -> bool:
     return bool((ids.iloc[tied].to_numpy() < ids.iloc[tied + 1].to_numpy()).all())
 
 
-def reason_targets(scored: pd.DataFrame, limit: int, person_roles: Iterable[str] = ()) -> np.ndarray:
+def reason_targets(scored: pd.DataFrame, limit: int, person_roles: Iterable[str] = (),
+                   actions: Iterable[str] | None = None) -> np.ndarray:
     """Positions in ``scored`` of the accounts that get reason codes, at most ``limit``.
 
-    Acted-on accounts only: those owned by a person (``person_roles``) first, since a rep reads
-    the reasons before a call, then highest expected value, then account_id.
+    Accounts with one of ``actions`` (any action when None): those owned by a person
+    (``person_roles``) first, since a rep reads the reasons before a call, then highest expected
+    value, then account_id.
     """
-    acted = np.flatnonzero(scored["action"].notna().to_numpy())
+    wanted = scored["action"].notna() if actions is None else scored["action"].isin(list(actions))
+    acted = np.flatnonzero(wanted.to_numpy(dtype=bool, na_value=False))
     if acted.size == 0 or limit <= 0:
         return acted[:0]
     value = scored["expected_value"].to_numpy(dtype="float64", na_value=np.nan)[acted]
@@ -218,11 +221,11 @@ def reason_targets(scored: pd.DataFrame, limit: int, person_roles: Iterable[str]
 
 
 def _with_reasons(scored: pd.DataFrame, features: pd.DataFrame, model: PropensityModel, limit: int,
-                  person_roles: Iterable[str] = ()) -> pd.DataFrame:
+                  person_roles: Iterable[str] = (), actions: Iterable[str] | None = None) -> pd.DataFrame:
     """``scored`` with ``reason_1..3`` filled for ``reason_targets``; ``features`` holds (at least) their rows."""
     for k in (1, 2, 3):
         scored[f"reason_{k}"] = pd.Series(pd.NA, index=scored.index, dtype="string")
-    chosen = reason_targets(scored, limit, person_roles)
+    chosen = reason_targets(scored, limit, person_roles, actions)
     if chosen.size == 0:
         return scored
     at = positions_in(features["account_id"], scored["account_id"].iloc[chosen])

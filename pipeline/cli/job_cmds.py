@@ -32,7 +32,7 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(..., "--out", help="The scored list file (.parquet or .csv)."),
         model_name: str | None = typer.Option(None, "--model-name", help="Registered model name (default from config)."),
         reasons_limit: int = typer.Option(REASONS_LIMIT, "--reasons-limit", min=0,
-                                          help="Reason codes for at most this many actioned accounts (person-owned first)."),
+                                          help="Reason codes for at most this many accounts: those with a person-owned action, or an action marked reasons: true in the playbook (person-owned first)."),
         engine: str = typer.Option("duckdb", "--engine", callback=_engine, help="duckdb (default) or spark."),
     ) -> None:
         """Features → champion model → SOP decisions → the scored account list."""
@@ -56,7 +56,7 @@ def register(app: typer.Typer) -> None:
         table: str | None = typer.Option(None, "--table", help="SQL table for the sql target."),
         model_name: str | None = typer.Option(None, "--model-name", help="Registered model name (default from config)."),
         reasons_limit: int = typer.Option(REASONS_LIMIT, "--reasons-limit", min=0,
-                                          help="Reason codes for at most this many actioned accounts (person-owned first)."),
+                                          help="Reason codes for at most this many accounts: those with a person-owned action, or an action marked reasons: true in the playbook (person-owned first)."),
         engine: str = typer.Option("duckdb", "--engine", callback=_engine, help="duckdb (default) or spark."),
     ) -> None:
         """The whole nightly job; outputs appear in --out only when every stage succeeded."""

@@ -112,6 +112,11 @@ class Action(_Part):
     overflow_to: str | None = Field(
         default=None, description="action taken instead when the owner role is at capacity (overrides capacity.fallback_action)"
     )
+    reasons: bool | None = Field(
+        default=None,
+        description="reason codes for the accounts given this action; default: yes when a person owns it "
+                    "(they read them before the call), no for an automated action unless its message quotes them",
+    )
     description: str = ""
 
 
@@ -231,6 +236,13 @@ class Playbook(_Part):
         """Roles with a weekly capacity: people, who read reason codes before they call.
         (A null capacity means an automated system.)"""
         return [name for name, role in self.roles.items() if role.weekly_capacity is not None]
+
+    def reason_actions(self) -> list[str]:
+        """Actions whose accounts get reason codes: ``reasons: true``, and by default those a person
+        owns. Explaining a score costs a TreeSHAP pass (~35 predictions), so only what is read."""
+        people = set(self.person_roles())
+        return [name for name, action in self.actions.items()
+                if (action.reasons if action.reasons is not None else action.owner in people)]
 
     def all_ids(self) -> dict[str, str]:
         """Every id in the graph → what it is (trigger, node, action, exit)."""

@@ -153,9 +153,10 @@ def run_spark_scoring(
     if collect_features:
         feature_rows = to_canonical_frame(scored.drop(SCORE, *missing).toPandas())
     else:
-        feature_rows = _reason_rows(scored.drop(SCORE, *missing), result.decisions, reasons_limit, playbook.person_roles())
+        feature_rows = _reason_rows(scored.drop(SCORE, *missing), result.decisions, reasons_limit,
+                                    playbook.person_roles(), playbook.reason_actions())
     feature_rows = feature_rows.assign(**{c: float("nan") for c in missing}) if missing else feature_rows
-    listed = _with_reasons(listed, feature_rows, model, reasons_limit, playbook.person_roles())
+    listed = _with_reasons(listed, feature_rows, model, reasons_limit, playbook.person_roles(), playbook.reason_actions())
     listed["model_name"] = model_name
     listed["model_version"] = str(version)
     listed["run_id"] = run_id
@@ -163,13 +164,14 @@ def run_spark_scoring(
     return ScoringResult(scored=listed[ordered], features=feature_rows, notes=notes)
 
 
-def _reason_rows(features: "DataFrame", decisions: "DataFrame", limit: int, person_roles: list[str]) -> pd.DataFrame:
+def _reason_rows(features: "DataFrame", decisions: "DataFrame", limit: int, person_roles: list[str],
+                 actions: list[str]) -> pd.DataFrame:
     """Feature rows of the accounts that get reason codes: the same choice as ``reason_targets``."""
     from pyspark.sql import functions as F
 
     value = F.when(F.isnan("expected_value"), None).otherwise(F.col("expected_value"))
     person = F.coalesce(F.col("owner_role").isin(person_roles), F.lit(False)) if person_roles else F.lit(False)
-    chosen = (decisions.where(F.col("action").isNotNull())
+    chosen = (decisions.where(F.col("action").isin(actions) if actions else F.lit(False))
               .orderBy(person.desc(), value.desc_nulls_last(), F.col("account_id").asc())
               .limit(max(limit, 0)).select("account_id"))
     return to_canonical_frame(features.join(chosen, "account_id", "left_semi").toPandas())

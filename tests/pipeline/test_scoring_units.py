@@ -69,6 +69,32 @@ def test_reason_targets_people_first_then_expected_value() -> None:
     assert reason_targets(scored, 0, people).size == 0
 
 
+def test_reason_targets_only_for_the_actions_that_read_them() -> None:
+    scored = pd.DataFrame({
+        "account_id": ["a", "b", "c", "d", "e"],
+        "action": ["banner", "call", "seat_email", None, "banner"],
+        "owner_role": ["automated", "account_manager", "automated", None, "automated"],
+        "expected_value": [900.0, 10.0, 50.0, np.nan, 800.0],
+    })
+    people = ["account_manager"]
+    assert reason_targets(scored, 10, people, ["call", "seat_email"]).tolist() == [1, 2]
+    assert reason_targets(scored, 1, people, ["call", "seat_email"]).tolist() == [1]
+    assert reason_targets(scored, 10, people, []).size == 0
+    assert reason_targets(scored, 10, people, None).tolist() == [1, 0, 4, 2]  # None: every action
+
+
+def test_playbook_reason_actions_default_to_person_owned() -> None:
+    from pipeline.playbook.load import resolve_playbook
+
+    book = resolve_playbook("saas")
+    assert book.reason_actions() == ["am_expansion_call", "sales_upgrade_demo", "cs_seat_review", "seat_pack_email"]
+    actions = dict(book.actions)
+    actions["am_expansion_call"] = actions["am_expansion_call"].model_copy(update={"reasons": False})
+    actions["upgrade_in_app"] = actions["upgrade_in_app"].model_copy(update={"reasons": True})
+    book = book.model_copy(update={"actions": actions})
+    assert "am_expansion_call" not in book.reason_actions() and "upgrade_in_app" in book.reason_actions()
+
+
 def test_decisions_ordered_by_score_match_the_reshuffled_list(tmp_path) -> None:
     from pipeline.playbook.decide import decide
     from pipeline.playbook.load import resolve_playbook
