@@ -12,7 +12,7 @@ Layout of ``--out``::
     scored_accounts.parquet     the scored account list (contract columns, then extras)
     exports/…                   the CRM export (when --export names a file target)
     report/review.html, .json   SOP step 7 for this night
-    history/scores.parquet      every night's scored list (a rerun replaces its night)
+    history/scores-DATE.parquet one scored list per night, by account_id (a rerun replaces its night)
     manifest.json               inputs, model, playbook, rows, timings, output checksums
 """
 from __future__ import annotations
@@ -32,7 +32,7 @@ import pyarrow.parquet as pq
 from data.atomic import write_bytes_atomic
 from data.id_positions import positions_in
 from data.load import fingerprint_source, load_tables
-from pipeline.history import HISTORY_FILE, append_night, read_history
+from pipeline.history import append_night, night_file, night_rows, read_history
 from pipeline.manifest import manifest_json, mask_secrets, output_checksums, run_id_for, sha256_file
 from pipeline.progress import StageTimer
 from pipeline.publish import MANIFEST_NAME, staged_outputs
@@ -138,8 +138,14 @@ def run_nightly(
     with staged_outputs(out) as stage:
         with timer.stage("write") as facts:
             write_frame_parquet(scored, stage / SCORED_FILE)
-            history = append_night(read_history(out / HISTORY_FILE), scored)
-            write_frame_parquet(history, stage / HISTORY_FILE)
+            tonight = night_rows(scored)
+            write_frame_parquet(tonight, stage / night_file(as_of))
+            # the report reads past nights' review columns only; tonight's file is still staged
+            from pipeline.review_report import HISTORY_COLUMNS
+
+            past = read_history(out, columns=HISTORY_COLUMNS)
+            kept = tonight[[c for c in HISTORY_COLUMNS if c in tonight.columns]]
+            history = append_night(past, kept, sort_night=False)
             facts["history_nights"] = int(history["as_of"].nunique())
         with timer.stage("report") as facts:
             report_path = _write_report(tables, history, book, model, result.features, as_of, stage / REPORT_DIR)

@@ -14,11 +14,12 @@ import pandas as pd
 
 from data.atomic import write_bytes_atomic
 from data.errors import UpsellError
+from pipeline.history import HISTORY_DIR
+from pipeline.history import read_history as read_nights
 from pipeline.review import ReviewResult, build_review, review_to_json
 from pipeline.review_html import render_review_html
 from pipeline.table_io import read_table
 
-HISTORY_FILE = Path("history") / "scores.parquet"
 HISTORY_COLUMNS: tuple[str, ...] = ("account_id", "as_of", "score", "score_band", "decision_path", "final_node",
                                     "action", "channel", "owner_role", "expected_value")
 
@@ -45,8 +46,8 @@ def read_frame(path: str | Path, what: str) -> pd.DataFrame:
 
 
 def history_path(out_dir: str | Path) -> Path:
-    """The score history the nightly job keeps under its output directory."""
-    return Path(out_dir) / HISTORY_FILE
+    """The score history the nightly job keeps under its output directory (one file per night)."""
+    return Path(out_dir) / HISTORY_DIR
 
 
 def run_review(
@@ -93,20 +94,19 @@ def write_review(result: ReviewResult, html_path: str | Path, json_path: str | P
 
 
 def read_history(path: str | Path) -> pd.DataFrame:
-    """The score history, only the columns the review uses (it grows by one scored list a night)."""
+    """The score history (the nightly job's ``history`` directory, or one parquet or CSV file),
+    only the columns the review uses: it grows by one scored list a night."""
     path = Path(path)
-    if not path.is_file():
-        raise UpsellError(f"{path}: no such score history file")
-    try:
-        if path.suffix == ".parquet":
-            import pyarrow.parquet as pq
-
-            present = set(pq.read_schema(path).names)
-            return pd.read_parquet(path, columns=[c for c in HISTORY_COLUMNS if c in present])
-        frame = pd.read_csv(path)
-    except Exception as exc:  # the user's file
-        raise UpsellError(f"{path}: cannot read the score history ({str(exc).splitlines()[0][:200]})") from None
-    return frame[[c for c in HISTORY_COLUMNS if c in frame.columns]]
+    if path.is_file() and path.suffix != ".parquet":
+        try:
+            frame = pd.read_csv(path)
+        except Exception as exc:  # the user's file
+            raise UpsellError(f"{path}: cannot read the score history ({str(exc).splitlines()[0][:200]})") from None
+        return frame[[c for c in HISTORY_COLUMNS if c in frame.columns]]
+    history = read_nights(path, columns=HISTORY_COLUMNS)
+    if history is None:
+        raise UpsellError(f"{path}: no such score history (a nightly run's history directory, or a parquet/CSV file)")
+    return history
 
 
 def _frame(value: str | Path | pd.DataFrame | None, what: str) -> pd.DataFrame | None:

@@ -103,9 +103,10 @@ def register(app: typer.Typer) -> None:
     @user_errors
     def review(
         data: Path = typer.Option(..., "--data", help="Data directory (offers, subscriptions)."),
-        out: Path = typer.Option(None, "--out", help="Nightly output directory: reads history/scores.parquet, "
+        out: Path = typer.Option(None, "--out", help="Nightly output directory: reads its history/, "
                                                      "writes review/review.html and review/review.json there."),
-        history: Path = typer.Option(None, "--history", help="Score history file (default: OUT/history/scores.parquet)."),
+        history: Path = typer.Option(None, "--history", help="Score history: a nightly run's history/ directory, "
+                                                             "or a parquet/CSV file (default: OUT/history)."),
         as_of: str = typer.Option(None, "--as-of", help="Review date (default: the latest night in the history)."),
         playbook: str = typer.Option(None, "--playbook", help="Shipped playbook name or YAML path: revenue target, "
                                                               "capacities, score bands, SOP diagram."),
@@ -126,6 +127,7 @@ def register(app: typer.Typer) -> None:
         """SOP step 7: conversion of past offers by band, node, action, channel and owner; calibration;
         revenue vs target; drift; a recommended threshold under capacity. Writes HTML and JSON."""
         from data.errors import UpsellError
+        from pipeline.history import history_files
         from pipeline.review_report import history_path, run_review
 
         if history is None and out is None:
@@ -133,7 +135,7 @@ def register(app: typer.Typer) -> None:
         if (reference is None) != (features is None):
             raise UpsellError("review: drift needs both --reference (training features) and --features (today's)")
         history_file = history if history is not None else history_path(out)
-        if history is None and not history_file.exists():
+        if history is None and not history_files(history_file):
             history_file = None  # no nightly run yet: the review needs --as-of and has no scores
         base = (out / "review") if out is not None else Path(".")
         html_path = html or base / "review.html"

@@ -91,7 +91,20 @@ def test_rerun_of_the_same_night_is_byte_identical(night, saas_dir: Path) -> Non
     timings = ("timings_seconds", "score_breakdown_seconds")
     strip = lambda m: {k: v for k, v in m.items() if k not in timings}  # noqa: E731
     assert strip(second.manifest) == strip(first.manifest)
-    assert pd.read_parquet(out / "history" / "scores.parquet")["as_of"].nunique() == 1
+    assert [p.name for p in (out / "history").iterdir()] == [f"scores-{AS_OF}.parquet"]
+    assert pd.read_parquet(out / "history" / f"scores-{AS_OF}.parquet")["account_id"].is_monotonic_increasing
+
+
+def test_a_second_night_adds_its_own_history_file_and_leaves_the_first_alone(night, saas_dir: Path) -> None:
+    first, out = night
+    first_file = out / "history" / f"scores-{AS_OF}.parquet"
+    before = first_file.read_bytes()
+    later = (pd.Timestamp(AS_OF) + pd.Timedelta(days=7)).strftime("%Y-%m-%d")
+    run_nightly(saas_dir, later, "saas", out)
+    assert sorted(p.name for p in (out / "history").iterdir()) == [f"scores-{AS_OF}.parquet", f"scores-{later}.parquet"]
+    assert first_file.read_bytes() == before
+    report = json.loads((out / "report" / "review.json").read_text())
+    assert report["as_of"].startswith(later)
 
 
 def test_a_failing_stage_leaves_the_previous_night_untouched(night, saas_dir: Path, monkeypatch) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.history import append_night
+from pipeline.history import append_night, history_files, night_file, read_history
 from pipeline.manifest import manifest_json, mask_secrets, run_id_for
 from pipeline.progress import StageTimer
 from pipeline.publish import staged_outputs
@@ -52,6 +52,38 @@ def test_history_appends_nights_and_a_rerun_replaces_its_night() -> None:
     h = append_night(h, _night("2026-01-01", ["a", "c"], 0.3))  # rerun of the first night
     assert list(zip(h["as_of"].dt.strftime("%m-%d"), h["account_id"], h["score"])) == [
         ("01-01", "a", 0.3), ("01-01", "c", 0.3), ("01-02", "a", 0.2)]
+
+
+def test_history_is_one_file_per_night_read_back_in_date_then_id_order(tmp_path: Path) -> None:
+    for as_of, ids, score in (("2026-01-03", ["b", "a"], 0.3), ("2026-01-01", ["c", "a"], 0.1)):
+        path = tmp_path / night_file(pd.Timestamp(as_of))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _night(as_of, ids, score).assign(extra="x").to_parquet(path, index=False)
+    assert [p.name for p in history_files(tmp_path)] == ["scores-2026-01-01.parquet", "scores-2026-01-03.parquet"]
+    h = read_history(tmp_path, columns=["account_id", "as_of", "score", "not_there"])
+    assert list(h.columns) == ["account_id", "as_of", "score"]
+    assert list(zip(h["as_of"].dt.strftime("%m-%d"), h["account_id"])) == [
+        ("01-01", "a"), ("01-01", "c"), ("01-03", "a"), ("01-03", "b")]
+    assert read_history(tmp_path / "history") is not None and read_history(tmp_path / "nothing") is None
+
+
+def test_a_multi_night_legacy_file_is_read_and_a_per_night_file_wins(tmp_path: Path) -> None:
+    (tmp_path / "history").mkdir()
+    legacy = pd.concat([_night("2026-01-01", ["a"], 0.1), _night("2026-01-02", ["a", "b"], 0.2)], ignore_index=True)
+    legacy.to_parquet(tmp_path / "history" / "scores.parquet", index=False)
+    _night("2026-01-02", ["c"], 0.9).to_parquet(tmp_path / night_file(pd.Timestamp("2026-01-02")), index=False)
+    h = read_history(tmp_path)
+    assert list(zip(h["as_of"].dt.strftime("%m-%d"), h["account_id"], h["score"])) == [("01-01", "a", 0.1), ("01-02", "c", 0.9)]
+
+
+def test_an_unreadable_history_file_names_the_file(tmp_path: Path) -> None:
+    from data.errors import UpsellError
+
+    path = tmp_path / night_file(pd.Timestamp("2026-01-01"))
+    path.parent.mkdir(parents=True)
+    path.write_text("not parquet")
+    with pytest.raises(UpsellError, match="scores-2026-01-01.parquet: cannot read the score history"):
+        read_history(tmp_path)
 
 
 def test_run_id_depends_on_inputs_only() -> None:

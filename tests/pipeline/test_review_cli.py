@@ -47,7 +47,7 @@ def test_review_bad_usage_and_input(tmp_path: Path) -> None:
     neither = runner.invoke(app, ["review", "--data", str(data)])
     assert neither.exit_code == 1 and "--out" in neither.output
     missing = runner.invoke(app, ["review", "--data", str(data), "--history", str(tmp_path / "nope.parquet")])
-    assert missing.exit_code == 1 and "no such score history file" in missing.output
+    assert missing.exit_code == 1 and "nope.parquet: no such score history" in missing.output
     period = runner.invoke(app, ["review", "--data", str(data), "--out", str(out), "--period", "decade"])
     assert period.exit_code == 1 and "decade" in period.output
     half = runner.invoke(app, ["review", "--data", str(data), "--out", str(out), "--reference", str(data / "x")])
