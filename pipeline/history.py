@@ -36,6 +36,17 @@ def night_rows(scored: pd.DataFrame) -> pd.DataFrame:
     return scored.sort_values("account_id", kind="stable").reset_index(drop=True)
 
 
+def night_of(file: Path) -> pd.Timestamp | None:
+    """The night a per-night history file holds (from its name); None for other files."""
+    stem = file.name.removeprefix(NIGHT_PREFIX).removesuffix(".parquet")
+    if not file.name.startswith(NIGHT_PREFIX) or len(stem) != 10:
+        return None
+    try:
+        return pd.Timestamp(stem)
+    except ValueError:
+        return None
+
+
 def history_files(path: str | Path) -> list[Path]:
     """The history's files under ``path`` (a run directory, its ``history`` directory, or one
     file), oldest night first, a multi-night legacy file before the per-night files."""
@@ -55,20 +66,31 @@ def read_history(path: str | Path, columns: Sequence[str] | None = None) -> pd.D
     files = history_files(path)
     if not files:
         return None
-    frames = []
-    for file in files:
-        try:
-            present = pq.read_schema(file).names
-            frame = pd.read_parquet(file, columns=[c for c in columns if c in present] if columns else None)
-        except Exception as exc:  # a damaged or foreign file: say which
-            raise UpsellError(f"{file}: cannot read the score history ({str(exc).splitlines()[0][:200]})") from None
-        if "as_of" not in frame.columns:
-            raise UpsellError(f"{file}: the score history has no column 'as_of'")
-        frames.append(_in_date_then_id_order(frame))
-    history = frames[0]
-    for frame in frames[1:]:
-        history = append_night(history, frame, sort_night=False)
-    return history
+    return concat_nights([read_night(file, columns) for file in files])
+
+
+def read_night(file: Path, columns: Sequence[str] | None = None, accounts: Sequence[str] | None = None) -> pd.DataFrame:
+    """One history file, only ``columns`` (those present) and, with ``accounts``, only their rows."""
+    try:
+        present = pq.read_schema(file).names
+        frame = pd.read_parquet(file, columns=[c for c in columns if c in present] if columns else None,
+                                filters=[("account_id", "in", list(accounts))] if accounts is not None else None)
+    except Exception as exc:  # a damaged or foreign file: say which
+        raise UpsellError(f"{file}: cannot read the score history ({str(exc).splitlines()[0][:200]})") from None
+    if "as_of" not in frame.columns:
+        raise UpsellError(f"{file}: the score history has no column 'as_of'")
+    return _in_date_then_id_order(frame)
+
+
+def concat_nights(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """Nights (each in id order) as one history in (as_of, account_id) order; later frames win a night."""
+    kept: list[pd.DataFrame] = []
+    seen: set[pd.Timestamp] = set()
+    for frame in reversed(frames):
+        nights = set(frame["as_of"].unique())
+        kept.append(frame[~frame["as_of"].isin(list(seen))] if seen else frame)
+        seen |= nights
+    return _by_date(pd.concat(kept[::-1], ignore_index=True))
 
 
 def append_night(history: pd.DataFrame | None, night: pd.DataFrame, *, sort_night: bool = True) -> pd.DataFrame:
@@ -81,12 +103,15 @@ def append_night(history: pd.DataFrame | None, night: pd.DataFrame, *, sort_nigh
     night = night_rows(night) if sort_night else night.reset_index(drop=True)
     if history is None:
         return night
-    kept = history[~history["as_of"].isin(night["as_of"].unique())]
-    combined = pd.concat([kept, night], ignore_index=True)
-    stamps = combined["as_of"].to_numpy(dtype="datetime64[ns]")
+    return concat_nights([history, night])
+
+
+def _by_date(history: pd.DataFrame) -> pd.DataFrame:
+    """A stable sort on as_of alone (rows of one night keep their id order); a no-op when sorted."""
+    stamps = history["as_of"].to_numpy(dtype="datetime64[ns]")
     if len(stamps) > 1 and not (stamps[1:] >= stamps[:-1]).all():
-        combined = combined.iloc[np.argsort(stamps, kind="stable")].reset_index(drop=True)
-    return combined
+        return history.iloc[np.argsort(stamps, kind="stable")].reset_index(drop=True)
+    return history
 
 
 def _in_date_then_id_order(frame: pd.DataFrame) -> pd.DataFrame:

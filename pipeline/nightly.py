@@ -32,7 +32,7 @@ import pyarrow.parquet as pq
 from data.atomic import write_bytes_atomic
 from data.id_positions import positions_in
 from data.load import fingerprint_source, load_tables
-from pipeline.history import append_night, night_file, night_rows, read_history
+from pipeline.history import append_night, history_files, night_file, night_of, night_rows
 from pipeline.manifest import manifest_json, mask_secrets, output_checksums, run_id_for, sha256_file
 from pipeline.progress import StageTimer
 from pipeline.publish import MANIFEST_NAME, staged_outputs
@@ -140,15 +140,10 @@ def run_nightly(
             write_frame_parquet(scored, stage / SCORED_FILE)
             tonight = night_rows(scored)
             write_frame_parquet(tonight, stage / night_file(as_of))
-            # the report reads past nights' review columns only; tonight's file is still staged
-            from pipeline.review_report import HISTORY_COLUMNS
-
-            past = read_history(out, columns=HISTORY_COLUMNS)
-            kept = tonight[[c for c in HISTORY_COLUMNS if c in tonight.columns]]
-            history = append_night(past, kept, sort_night=False)
-            facts["history_nights"] = int(history["as_of"].nunique())
+            nights = ({night_of(f) for f in history_files(out)} - {None}) | {as_of}
+            facts["history_nights"] = len(nights)
         with timer.stage("report") as facts:
-            report_path = _write_report(tables, history, book, model, result.features, as_of, stage / REPORT_DIR)
+            report_path = _write_report(tables, out, tonight, book, model, result.features, as_of, stage / REPORT_DIR)
             facts["report"] = REPORT_DIR
         if export is not None:
             with timer.stage("export") as facts:
@@ -234,13 +229,19 @@ def _export(scored: pd.DataFrame, tables: Any, request: ExportRequest, out: Path
     return result
 
 
-def _write_report(tables: Any, history: pd.DataFrame, book: Any, model: Any, features: pd.DataFrame,
+def _write_report(tables: Any, out: Path, tonight: pd.DataFrame, book: Any, model: Any, features: pd.DataFrame,
                   as_of: pd.Timestamp, where: Path) -> Path:
-    """SOP step 7 for this night: past offers against past scores, calibration, drift, threshold."""
+    """SOP step 7 for this night: past offers against past scores, calibration, drift, threshold.
+
+    Of the past nights under ``out`` only the rows the review uses are read (tonight's list is
+    still staged, so it comes in as ``tonight``)."""
     from pipeline.review import build_review
     from pipeline.review_calibration import SUBSCRIPTION_COLUMNS
-    from pipeline.review_report import write_review
+    from pipeline.review_report import HISTORY_COLUMNS, read_review_history, write_review
 
+    offers = tables.to_pandas("offers") if "offers" in tables else None
+    past = read_review_history(out, offers, as_of, today_given=True)
+    history = append_night(past, tonight[[c for c in HISTORY_COLUMNS if c in tonight.columns]], sort_night=False)
     reference = getattr(model, "reference_", None)
     # today's score beside each feature row; a lookup, not a merge (which copies every column)
     today = history.loc[history["as_of"] == as_of, ["account_id", "score"]]
@@ -252,7 +253,7 @@ def _write_report(tables: Any, history: pd.DataFrame, book: Any, model: Any, fea
     if not hit.all():
         today_features = today_features[hit].reset_index(drop=True)
     result = build_review(
-        tables.to_pandas("offers") if "offers" in tables else None,
+        offers,
         history,
         as_of=as_of,
         subscriptions=tables.to_pandas("subscriptions", columns=SUBSCRIPTION_COLUMNS) if "subscriptions" in tables else None,

@@ -33,6 +33,8 @@ from pipeline.review_calibration import calibration_summary, calibration_table, 
 from pipeline.review_drift import MAJOR_ABOVE, STABLE_BELOW, drift_table
 from pipeline.review_threshold import human_capacity, threshold_table
 
+DEFAULT_HORIZON_DAYS = 90
+DEFAULT_CALIBRATION_NIGHTS = 12
 DIMENSIONS: tuple[str, ...] = ("score_band", "final_node", "action", "channel", "owner_role")
 UNSCORED = "(unscored)"
 MISSING = "(none)"
@@ -86,7 +88,7 @@ def build_review(
     as_of: str | pd.Timestamp | None = None,
     today: pd.DataFrame | None = None,
     subscriptions: pd.DataFrame | None = None,
-    horizon_days: int = 90,
+    horizon_days: int = DEFAULT_HORIZON_DAYS,
     since: str | pd.Timestamp | None = None,
     playbook: Any | None = None,
     revenue_target: float | None = None,
@@ -96,7 +98,7 @@ def build_review(
     capacity: int | Mapping[str, int | None] | None = None,
     cost_per_contact: float = 0.0,
     min_offers_per_cell: int | None = None,
-    calibration_nights: int | None = 12,
+    calibration_nights: int | None = DEFAULT_CALIBRATION_NIGHTS,
     reference: pd.DataFrame | None = None,
     current_features: pd.DataFrame | None = None,
 ) -> ReviewResult:

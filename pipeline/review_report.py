@@ -14,9 +14,11 @@ import pandas as pd
 
 from data.atomic import write_bytes_atomic
 from data.errors import UpsellError
-from pipeline.history import HISTORY_DIR
+from pipeline.history import HISTORY_DIR, concat_nights, history_files, night_of, read_night
 from pipeline.history import read_history as read_nights
-from pipeline.review import ReviewResult, build_review, review_to_json
+from pipeline.review import (
+    DEFAULT_CALIBRATION_NIGHTS, DEFAULT_HORIZON_DAYS, ReviewResult, build_review, review_to_json,
+)
 from pipeline.review_html import render_review_html
 from pipeline.table_io import read_table
 
@@ -70,7 +72,7 @@ def run_review(
     offers = read_table(data_dir, "offers")
     subscriptions = read_table(data_dir, "subscriptions")
     frames: Mapping[str, pd.DataFrame | None] = {
-        "history": history if isinstance(history, pd.DataFrame) or history is None else read_history(history),
+        "history": _history(history, offers, options),
         "reference": _frame(reference, "training reference"),
         "current": _frame(current_features, "current features"),
     }
@@ -106,6 +108,55 @@ def read_history(path: str | Path) -> pd.DataFrame:
     history = read_nights(path, columns=HISTORY_COLUMNS)
     if history is None:
         raise UpsellError(f"{path}: no such score history (a nightly run's history directory, or a parquet/CSV file)")
+    return history
+
+
+def read_review_history(path: str | Path, offers: pd.DataFrame | None, review_date: str | pd.Timestamp | None = None,
+                        *, horizon_days: int = DEFAULT_HORIZON_DAYS,
+                        calibration_nights: int | None = DEFAULT_CALIBRATION_NIGHTS,
+                        today_given: bool = False) -> pd.DataFrame | None:
+    """The rows of a nightly history directory that ``build_review`` uses for ``review_date``
+    (default: the latest night), and no others, so a review costs the same on the 300th night
+    as on the 3rd. The review built from them equals the one built from the whole history:
+
+    - every row of the latest night on or before the review date: today's list (not read with
+      ``today_given``, when the caller appends tonight's list itself);
+    - every row of the ``calibration_nights`` latest nights whose horizon has closed;
+    - of the other nights, the rows of accounts with an offer (offers are attributed to their
+      account's latest score before them).
+
+    A single history file (a multi-night file from before per-night files, a CSV) is read whole.
+    """
+    files = history_files(path)
+    if not files:
+        return None
+    nights = {night_of(f): f for f in files}
+    if None in nights:
+        return read_history(path)
+    dates = sorted(d for d in nights if d is not None)
+    review_date = pd.Timestamp(review_date) if review_date is not None else dates[-1]
+    usable = [d for d in dates if d <= review_date]
+    if not usable:  # every night is after the review date: none of them is used
+        return read_night(nights[dates[0]], HISTORY_COLUMNS).iloc[0:0]
+    closed = [d for d in usable if d + pd.Timedelta(days=horizon_days) <= review_date]
+    whole = set(closed if calibration_nights is None else closed[-calibration_nights:])
+    if not today_given:
+        whole.add(usable[-1])
+    accounts = [] if offers is None else offers["account_id"].dropna().astype("str").unique().tolist()
+    return concat_nights([read_night(nights[d], HISTORY_COLUMNS, None if d in whole else accounts) for d in usable])
+
+
+def _history(value: str | Path | pd.DataFrame | None, offers: pd.DataFrame | None,
+             options: Mapping[str, Any]) -> pd.DataFrame | None:
+    if value is None or isinstance(value, pd.DataFrame):
+        return value
+    if not Path(value).is_dir():
+        return read_history(value)
+    history = read_review_history(value, offers, options.get("as_of"),
+                                  horizon_days=options.get("horizon_days", DEFAULT_HORIZON_DAYS),
+                                  calibration_nights=options.get("calibration_nights", DEFAULT_CALIBRATION_NIGHTS))
+    if history is None:
+        raise UpsellError(f"{value}: no score history in this directory (no scores-YYYY-MM-DD.parquet)")
     return history
 
 
