@@ -122,8 +122,8 @@ def read_review_history(path: str | Path, offers: pd.DataFrame | None, review_da
     - every row of the latest night on or before the review date: today's list (not read with
       ``today_given``, when the caller appends tonight's list itself);
     - every row of the ``calibration_nights`` latest nights whose horizon has closed;
-    - of the other nights, the rows of accounts with an offer (offers are attributed to their
-      account's latest score before them).
+    - of the other nights, the rows of accounts with an offer in the ``horizon_days`` after the
+      night (an offer is attributed to its account's latest score before it, at most that old).
 
     A single history file (a multi-night file from before per-night files, a CSV) is read whole.
     """
@@ -142,8 +142,19 @@ def read_review_history(path: str | Path, offers: pd.DataFrame | None, review_da
     whole = set(closed if calibration_nights is None else closed[-calibration_nights:])
     if not today_given:
         whole.add(usable[-1])
-    accounts = [] if offers is None else offers["account_id"].dropna().astype("str").unique().tolist()
-    return concat_nights([read_night(nights[d], HISTORY_COLUMNS, None if d in whole else accounts) for d in usable])
+    horizon = pd.Timedelta(days=horizon_days)
+    offered = (pd.to_datetime(offers["offered_at"], errors="coerce") if offers is not None
+               else pd.Series(dtype="datetime64[ns]"))
+    frames = []
+    for d in usable:
+        if d in whole:
+            frames.append(read_night(nights[d], HISTORY_COLUMNS))
+            continue
+        attributable = (offered >= d) & (offered <= min(d + horizon, review_date))
+        if attributable.any():
+            accounts = offers.loc[attributable.to_numpy(), "account_id"].dropna().astype("str").unique().tolist()
+            frames.append(read_night(nights[d], HISTORY_COLUMNS, accounts))
+    return concat_nights(frames)
 
 
 def _history(value: str | Path | pd.DataFrame | None, offers: pd.DataFrame | None,

@@ -41,9 +41,10 @@ def test_which_nights_are_read_whole(tmp_path: Path) -> None:
     _write_nights(tmp_path, DATES, accounts=30)
     part = read_review_history(tmp_path, OFFERS, "2026-10-20", calibration_nights=2)
     rows = part.groupby(part["as_of"].dt.strftime("%Y-%m-%d")).size().to_dict()
-    # closed by 2026-10-20 (90-day horizon): up to 2026-07-04, the latest two read whole; today whole
+    # closed by 2026-10-20 (90-day horizon): up to 2026-07-04, the latest two read whole; today
+    # whole; other nights: accounts with an offer in the 90 days after (O6 is after the review)
     assert rows == {"2026-06-01": 4, "2026-06-20": 4, "2026-07-01": 30, "2026-07-04": 30,
-                    "2026-08-15": 4, "2026-10-01": 4, "2026-10-20": 30}
+                    "2026-08-15": 1, "2026-10-01": 1, "2026-10-20": 30}
     tonight_given = read_review_history(tmp_path, OFFERS, "2026-10-20", calibration_nights=2, today_given=True)
-    assert (tonight_given["as_of"] == pd.Timestamp("2026-10-20")).sum() == 4
+    assert (tonight_given["as_of"] == pd.Timestamp("2026-10-20")).sum() == 0
     assert read_review_history(tmp_path / "empty", OFFERS, "2026-10-20") is None
