@@ -154,7 +154,7 @@ def read_review_history(path: str | Path, offers: pd.DataFrame | None, review_da
         if attributable.any():
             accounts = offers.loc[attributable.to_numpy(), "account_id"].dropna().astype("str").unique().tolist()
             frames.append(read_night(nights[d], HISTORY_COLUMNS, accounts))
-    return concat_nights(frames)
+    return concat_nights(frames) if frames else None  # None: nothing usable (tonight comes separately)
 
 
 def _history(value: str | Path | pd.DataFrame | None, offers: pd.DataFrame | None,

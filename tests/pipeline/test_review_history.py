@@ -48,3 +48,5 @@ def test_which_nights_are_read_whole(tmp_path: Path) -> None:
     tonight_given = read_review_history(tmp_path, OFFERS, "2026-10-20", calibration_nights=2, today_given=True)
     assert (tonight_given["as_of"] == pd.Timestamp("2026-10-20")).sum() == 0
     assert read_review_history(tmp_path / "empty", OFFERS, "2026-10-20") is None
+    # tonight comes separately and no past night has a usable row: nothing to read
+    assert read_review_history(tmp_path, OFFERS.iloc[0:0], "2026-06-10", today_given=True) is None
