@@ -8,6 +8,7 @@ measured in the same run: bare LightGBM ``predict`` on the same feature matrix. 
 
     python -m benchmarks.nightly_bench [--accounts N] [--data-root DIR]
     python -m benchmarks.nightly_bench --accounts 1000000 --months 12 --usage-interval-days 14
+    python -m benchmarks.nightly_bench --nights 6     # the 6th weekly night, with 5 in the history
 
 (The 1M figure uses 12 months of fortnightly usage so the generator itself fits in memory; the
 nightly job reads every usage row either way.)
@@ -17,11 +18,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -69,31 +71,44 @@ def _bare_predict_seconds(data: Path) -> tuple[float, int]:
     return best, len(matrix)
 
 
+def _run_night(data: Path, as_of: str, out: Path) -> tuple[float, float]:
+    """One ``upsell nightly`` in a child process: wall seconds and the child's peak RSS (GB)."""
+    cmd = [sys.executable, "-m", "pipeline", "nightly", "--data", str(data), "--as-of", as_of,
+           "--playbook", "saas", "--out", str(out), "--export", "salesforce"]
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, env={**os.environ, "UPSELL_LOG_FORMAT": "plain"}, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak, not that of training's helpers
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"nightly {as_of} failed with exit code {os.waitstatus_to_exitcode(status)}")
+    return time.perf_counter() - start, usage.ru_maxrss / 1024**2
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--accounts", type=int, default=100_000)
     parser.add_argument("--months", type=int, default=18, help="months of generated history")
     parser.add_argument("--usage-interval-days", type=int, default=7, help="days between usage readings")
     parser.add_argument("--data-root", type=Path, default=Path(tempfile.gettempdir()) / "upsell-nightly-bench")
+    parser.add_argument("--nights", type=int, default=1,
+                        help="weekly nights ending at the as-of date, in one output directory: the last one "
+                             "runs with that score history behind it (figures are for the last night)")
     args = parser.parse_args()
     args.data_root.mkdir(parents=True, exist_ok=True)
     data, uri = _prepare(args.data_root, args.accounts, args.months, args.usage_interval_days)
     out = args.data_root / f"night-{args.accounts}"
-    cmd = [sys.executable, "-m", "pipeline", "nightly", "--data", str(data), "--as-of", AS_OF,
-           "--playbook", "saas", "--out", str(out), "--export", "salesforce"]
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, env={**os.environ, "UPSELL_LOG_FORMAT": "plain"}, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak, not that of training's helpers
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        raise SystemExit(f"nightly failed with exit code {proc.returncode}")
-    total = time.perf_counter() - start
-    peak_gb = usage.ru_maxrss / 1024**2
+    shutil.rmtree(out, ignore_errors=True)  # every run starts without a score history
+    end = date.fromisoformat(AS_OF)
+    for i in range(args.nights - 1, -1, -1):  # earlier nights first; the last one is AS_OF
+        night = (end - timedelta(days=7 * i)).isoformat()
+        total, peak_gb = _run_night(data, night, out)
+        if i:
+            print(f"  night {night}: total {total:7.2f} s, peak RSS {peak_gb:5.2f} GB")
     manifest = json.loads((out / "manifest.json").read_text())
     timings, steps = manifest["timings_seconds"], manifest["score_breakdown_seconds"]
     bare, rows = _bare_predict_seconds(data)
     served = steps["predict"] + steps["decide"] + steps["reasons"] + timings.get("export", 0.0)
-    print(f"nightly, saas, {args.accounts:,} accounts ({rows:,} active at {AS_OF})")
+    history = f", after {args.nights - 1} earlier night(s) in the history" if args.nights > 1 else ""
+    print(f"nightly, saas, {args.accounts:,} accounts ({rows:,} active at {AS_OF}){history}")
     print(f"  total wall (process)   {total:8.2f} s")
     for stage, seconds in timings.items():
         print(f"  {stage:<22} {seconds:8.2f} s")
