@@ -169,14 +169,10 @@ class SourceValues:
     the assembled intermediate columns to feature expressions. Keeping partials separate lets
     :func:`assemble` attach every source to the spine in one flat chain of left joins (instead
     of a join per feature group), which keeps the query, and Ibis's compile time, small.
-    ``stored`` lists the positions of the partials worth materialising before that join when
-    there are several cutoffs: the large windowed aggregations over event tables. DuckDB plans
-    them badly inside the one big query; the other partials are cheaper computed in it.
     """
 
     partials: tuple[ir.Table, ...]
     finish: Callable[[ir.Table], dict[str, ir.Value]]
-    stored: frozenset[int] = frozenset()
 
 
 def assemble(spine: ir.Table, sources: Sequence[SourceValues], specs: Sequence[FeatureSpec]) -> ir.Table:

@@ -51,7 +51,7 @@ def purchases_values(tables: Mapping[str, ir.Table], spine: ir.Table,
             out["pur_top_category_365d"] = g.pur_top_category_365d
         return out
 
-    return SourceValues(tuple(partials), finish, stored=frozenset({0, 2} if has_category else {0}))  # windows, top category
+    return SourceValues(tuple(partials), finish)
 
 
 def _top_category(joined: ir.Table) -> ir.Table:

@@ -106,7 +106,7 @@ def usage_values(tables: Mapping[str, ir.Table], spine: ir.Table, metrics: Seque
         out["use_days_since_last"] = days_between(g.as_of, g._use_last_day)
         return out
 
-    return SourceValues((values, last_day), finish, stored=frozenset({0}))
+    return SourceValues((values, last_day), finish)
 
 
 def _events(usage: ir.Table) -> ir.Table:
