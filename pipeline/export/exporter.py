@@ -76,9 +76,9 @@ def export_scores(
     if not str(destination).strip():
         what = "a SQLAlchemy URL or SQLite file path" if spec.kind == "sql" else "a file or directory"
         raise UpsellError(f"export to {spec.name}: no destination given (expected {what})")
-    frame = check_scored_list(scored.copy())
+    frame = check_scored_list(scored.copy(), unique=False)
     as_of = _single_as_of(frame)
-    frame = sort_for_export(join_attributes(frame, attributes))
+    frame = sort_for_export(join_attributes(frame, attributes, check_scored_ids=True))
     resolved_mapping = _mapping(spec, mapping, frame)
     file_path = _file_destination(spec, destination)
     state_file = _state_path(spec, file_path, state_path) if changed_only else None

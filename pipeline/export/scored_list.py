@@ -47,8 +47,9 @@ def read_scored_list(path: str | Path) -> pd.DataFrame:
     return check_scored_list(frame, str(path))
 
 
-def check_scored_list(frame: pd.DataFrame, where: str = "scored list") -> pd.DataFrame:
-    """``frame`` if it can be exported: account_id unique and present; as_of and model_version on every row."""
+def check_scored_list(frame: pd.DataFrame, where: str = "scored list", *, unique: bool = True) -> pd.DataFrame:
+    """``frame`` if it can be exported: account_id unique (unless ``unique=False``: the caller
+    checks it, e.g. ``join_attributes``) and present; as_of and model_version on every row."""
     for name in ("account_id", "as_of", "model_version"):
         if name not in frame.columns:
             raise UpsellError(f"{where}: column {name!r} missing (columns: {', '.join(map(str, frame.columns))})")
@@ -56,6 +57,11 @@ def check_scored_list(frame: pd.DataFrame, where: str = "scored list") -> pd.Dat
         if empty.any():
             raise UpsellError(f"{where}: column {name!r}: rule 'not empty' broken by {int(empty.sum())} row(s); "
                               f"e.g.\n{frame.loc[empty].head(5).to_string(max_colwidth=30)}")
+    return require_unique_ids(frame, where) if unique else frame
+
+
+def require_unique_ids(frame: pd.DataFrame, where: str = "scored list") -> pd.DataFrame:
+    """``frame`` if its account_ids are unique, else an error naming the duplicated rows."""
     if frame["account_id"].is_unique:
         return frame
     dupes = frame["account_id"].duplicated(keep=False)
@@ -65,13 +71,16 @@ def check_scored_list(frame: pd.DataFrame, where: str = "scored list") -> pd.Dat
     return frame
 
 
-def join_attributes(scored: pd.DataFrame, attributes: pd.DataFrame | None, where: str = "attributes") -> pd.DataFrame:
+def join_attributes(scored: pd.DataFrame, attributes: pd.DataFrame | None, where: str = "attributes", *,
+                    check_scored_ids: bool = False) -> pd.DataFrame:
     """``scored`` with extra per-account columns (accounts' name, CRM ids, domain) left-joined on account_id.
 
     Columns the scored list already has win; ``attributes`` must have one row per account_id.
+    ``check_scored_ids``: also require the scored list's ids to be unique, proven by the join's
+    own lookup (two scored rows on one attributes row) instead of a hash pass of their own.
     """
     if attributes is None:
-        return scored
+        return require_unique_ids(scored) if check_scored_ids else scored
     if "account_id" not in attributes.columns:
         raise UpsellError(f"{where}: column 'account_id' missing (needed to join extra columns)")
     dupes = None if is_unique_text(attributes["account_id"]) else attributes["account_id"].duplicated(keep=False)
@@ -80,10 +89,14 @@ def join_attributes(scored: pd.DataFrame, attributes: pd.DataFrame | None, where
                           f"{attributes.loc[dupes, 'account_id'].head(5).tolist()}")
     extra = [c for c in attributes.columns if c != "account_id" and c not in scored.columns]
     if not extra:
-        return scored
-    # Both sides are unique on account_id (checked above and by check_scored_list), so a hash
-    # lookup and a take do what a validated merge would, at a fraction of its cost.
+        return require_unique_ids(scored) if check_scored_ids else scored
+    # Both sides are unique on account_id (checked above, and for the scored list here or by
+    # check_scored_list), so a hash lookup and a take do what a validated merge would.
     rows = positions_in(attributes["account_id"], scored["account_id"])
+    if check_scored_ids:
+        found = rows[rows >= 0]
+        if np.bincount(found, minlength=1).max(initial=0) > 1 or not is_unique_text(scored["account_id"][rows < 0]):
+            require_unique_ids(scored)
     out = scored.copy()
     for name in extra:
         out[name] = _take(attributes[name], rows).set_axis(scored.index)

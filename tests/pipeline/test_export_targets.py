@@ -215,3 +215,17 @@ def test_join_attributes_is_a_left_join_by_account_id() -> None:
     assert out["seats"].tolist()[:2] == [2, 1] and pd.isna(out["seats"].iloc[2])
     empty = join_attributes(scored, attrs.iloc[:0])
     assert empty["name"].isna().all() and len(empty) == 3
+
+
+@pytest.mark.parametrize("duplicated", ["A", "C"])  # A has attributes, C has none
+@pytest.mark.parametrize("with_attributes", [True, False])
+def test_a_duplicated_scored_account_is_refused_with_or_without_attributes(tmp_path: Path, scored_list: pd.DataFrame,
+                                                                            duplicated: str, with_attributes: bool) -> None:
+    """With attributes the join's own lookup proves the ids unique; either way a duplicate is an error."""
+    ids = ["A", "B", "C"] + [f"X{i}" for i in range(len(scored_list) - 3)]
+    scored = scored_list.assign(account_id=ids)
+    scored.loc[scored.index[-1], "account_id"] = duplicated
+    attrs = pd.DataFrame({"account_id": ["A", "B"], "name": ["Alpha", "Beta"]}) if with_attributes else None
+    with pytest.raises(UpsellError, match="account_id'.*rule 'unique' broken by 2 row"):
+        export_scores(scored, "csv", tmp_path / "out.csv", attributes=attrs)
+    assert not (tmp_path / "out.csv").exists()
