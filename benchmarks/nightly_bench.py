@@ -62,9 +62,11 @@ def _bare_predict_seconds(data: Path) -> tuple[float, int]:
 
     model, _ = load_champion("upsell-propensity")
     feats = build_features(load_tables(data), [AS_OF])
-    matrix = model.matrix(feats)
     best = float("inf")
     for _ in range(2):  # the faster of two runs: the baseline should not be inflated by a busy moment
+        # a fresh matrix each time, as the job has: a second predict on the same frame would skip
+        # pandas' one-off consolidation of its columns (1.3 s at 1M rows), which the job pays
+        matrix = model.matrix(feats)
         start = time.perf_counter()
         model.booster_.predict(matrix)
         best = min(best, time.perf_counter() - start)
