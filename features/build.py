@@ -9,9 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
+import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from data.duckdb_connection import release_memory
 from features.accounts import accounts_values
 from features.offers import offers_values
 from features.pit import SourceValues, assemble, normalise_cutoffs
@@ -115,6 +117,9 @@ def build_features(tables: Mapping[str, ir.Table], cutoffs: Iterable[object] | o
     finally:
         for table in cache:
             _release(table)
+        # the result is in pandas now: what DuckDB kept for the query goes back to the OS (the
+        # nightly job scores next and would otherwise hold both)
+        release_memory(ibis.get_backend(spine))
     return to_canonical_frame(frame)
 
 

@@ -57,3 +57,26 @@ def test_loaded_tables_get_the_limit(monkeypatch: pytest.MonkeyPatch, saas_data:
     monkeypatch.setenv(MEMORY_LIMIT_ENV, "700MB")
     tables = load_tables(saas_data)
     assert _setting(tables.con, "memory_limit") == "667.5 MiB"
+
+
+def test_release_memory_keeps_the_configured_limit_and_leaves_other_connections_alone(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import ibis
+
+    from data.duckdb_connection import release_memory
+
+    monkeypatch.setenv(MEMORY_LIMIT_ENV, "700MB")
+    con = connect_duckdb()
+    before = _setting(con, "memory_limit")
+    con.con.execute("CREATE TABLE t AS SELECT range AS x, range::VARCHAR AS y FROM range(200000)")
+    release_memory(con)
+    assert _setting(con, "memory_limit") == before
+    assert con.con.execute("SELECT count(*), sum(x) FROM t").fetchall() == [(200000, 19999900000)]  # data kept
+    for _ in range(3):  # no drift from re-parsing a rounded limit
+        release_memory(con)
+    assert _setting(con, "memory_limit") == before
+    other = ibis.duckdb.connect()
+    other.con.execute("SET memory_limit = '123MB'")
+    theirs = _setting(other, "memory_limit")
+    release_memory(other)  # not opened by connect_duckdb: its settings are the caller's business
+    assert _setting(other, "memory_limit") == theirs
