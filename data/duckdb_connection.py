@@ -75,7 +75,7 @@ def connect_duckdb() -> ibis.BaseBackend:
 
 # memory_limit as configured, per connection opened here (None: DuckDB's default)
 _configured_limits: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_RELEASE_LIMIT = "64MB"
+_RELEASE_FLOOR_MB = 64
 
 
 def release_memory(con: object) -> None:
@@ -84,15 +84,17 @@ def release_memory(con: object) -> None:
 
     DuckDB keeps freed buffers for reuse: after the feature build at a million accounts the
     process holds 3.1 GB while the result is 0.5 GB, and the nightly job needs that memory next
-    for scoring. Lowering the memory limit makes DuckDB evict and hand them back (3.1 -> 1.3 GB);
-    the configured limit is then set again. Queries afterwards work as before.
+    for scoring. Lowering the memory limit to just above what is in use makes DuckDB hand them
+    back (3.1 -> 1.3 GB); the configured limit is then set again. Queries afterwards work as before.
     """
     raw = getattr(con, "con", None)
     if raw is None or raw not in _configured_limits:
         return
     limit = _configured_limits[raw]
     try:
-        raw.execute(f"SET memory_limit = '{_RELEASE_LIMIT}'")
+        # just above what is in use (in-memory tables of CSV inputs stay put, nothing spills)
+        in_use = raw.execute("SELECT coalesce(sum(memory_usage_bytes), 0) FROM duckdb_memory()").fetchone()[0]
+        raw.execute(f"SET memory_limit = '{_RELEASE_FLOOR_MB + int(in_use * 1.25) // 1_000_000}MB'")
     except Exception:  # noqa: BLE001 - pinned data that cannot go: keep it, nothing is lost
         pass
     finally:
