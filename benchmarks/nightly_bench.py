@@ -9,6 +9,12 @@ measured in the same run: bare LightGBM ``predict`` on the same feature matrix. 
     python -m benchmarks.nightly_bench [--accounts N] [--data-root DIR]
     python -m benchmarks.nightly_bench --accounts 1000000 --months 12 --usage-interval-days 14
     python -m benchmarks.nightly_bench --nights 6     # the 6th weekly night, with 5 in the history
+    python -m benchmarks.nightly_bench --repeats 1    # one run of the last night instead of three
+
+The last night runs ``--repeats`` times (a rerun of the same as_of replaces its outputs with the
+same bytes): each stage's figure is its fastest run, the ratio's numerator is the fastest run's
+own sum, and the baseline is the fastest of as many predicts. Both sides of the ratio are best-of-N, so a busy moment on a shared machine inflates
+neither side alone (single runs of a 1.5 s predict vary by about 10%).
 
 (The 1M figure uses 12 months of fortnightly usage so the generator itself fits in memory; the
 nightly job reads every usage row either way.)
@@ -55,7 +61,7 @@ def _prepare(root: Path, n: int, months: int, interval: int) -> tuple[Path, str]
     return data, uri
 
 
-def _bare_predict_seconds(data: Path) -> tuple[float, int]:
+def _bare_predict_seconds(data: Path, repeats: int) -> tuple[float, int]:
     from data.load import load_tables
     from features.build import build_features
     from models.registry import load_champion
@@ -63,7 +69,7 @@ def _bare_predict_seconds(data: Path) -> tuple[float, int]:
     model, _ = load_champion("upsell-propensity")
     feats = build_features(load_tables(data), [AS_OF])
     best = float("inf")
-    for _ in range(2):  # the faster of two runs: the baseline should not be inflated by a busy moment
+    for _ in range(max(repeats, 2)):  # best of N, like the job's stages: not inflated by a busy moment
         # a fresh matrix each time, as the job has: a second predict on the same frame would skip
         # pandas' one-off consolidation of its columns (1.3 s at 1M rows), which the job pays
         matrix = model.matrix(feats)
@@ -94,23 +100,37 @@ def main() -> None:
     parser.add_argument("--nights", type=int, default=1,
                         help="weekly nights ending at the as-of date, in one output directory: the last one "
                              "runs with that score history behind it (figures are for the last night)")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="runs of the last night; each stage's figure is its fastest run (default 3)")
     args = parser.parse_args()
+    if args.repeats < 1:
+        parser.error("--repeats must be at least 1")
     args.data_root.mkdir(parents=True, exist_ok=True)
     data, uri = _prepare(args.data_root, args.accounts, args.months, args.usage_interval_days)
     out = args.data_root / f"night-{args.accounts}"
     shutil.rmtree(out, ignore_errors=True)  # every run starts without a score history
     end = date.fromisoformat(AS_OF)
-    for i in range(args.nights - 1, -1, -1):  # earlier nights first; the last one is AS_OF
+    for i in range(args.nights - 1, 0, -1):  # earlier nights first
         night = (end - timedelta(days=7 * i)).isoformat()
         total, peak_gb = _run_night(data, night, out)
-        if i:
-            print(f"  night {night}: total {total:7.2f} s, peak RSS {peak_gb:5.2f} GB")
-    manifest = json.loads((out / "manifest.json").read_text())
-    timings, steps = manifest["timings_seconds"], manifest["score_breakdown_seconds"]
-    bare, rows = _bare_predict_seconds(data)
-    served = steps["predict"] + steps["decide"] + steps["reasons"] + timings.get("export", 0.0)
+        print(f"  night {night}: total {total:7.2f} s, peak RSS {peak_gb:5.2f} GB")
+    runs = []
+    for _ in range(args.repeats):  # the last night, AS_OF; a rerun replaces its own outputs
+        total, peak_gb = _run_night(data, AS_OF, out)
+        manifest = json.loads((out / "manifest.json").read_text())
+        runs.append((total, peak_gb, manifest["timings_seconds"], manifest["score_breakdown_seconds"]))
+    total, peak_gb = min(r[0] for r in runs), max(r[1] for r in runs)
+    timings = {stage: min(r[2][stage] for r in runs) for stage in runs[0][2]}
+    steps = {step: min(r[3][step] for r in runs) for step in runs[0][3]}
+    bare, rows = _bare_predict_seconds(data, args.repeats)
+    # the ratio's numerator is one whole run's (the fastest), not a sum of minima from different runs
+    served_runs = [r[3]["predict"] + r[3]["decide"] + r[3]["reasons"] + r[2].get("export", 0.0) for r in runs]
+    served = min(served_runs)
     history = f", after {args.nights - 1} earlier night(s) in the history" if args.nights > 1 else ""
-    print(f"nightly, saas, {args.accounts:,} accounts ({rows:,} active at {AS_OF}){history}")
+    print(f"nightly, saas, {args.accounts:,} accounts ({rows:,} active at {AS_OF}){history}; "
+          f"fastest of {args.repeats} run(s) per figure, peak RSS the highest")
+    if args.repeats > 1:
+        print(f"  predict + decide + reasons + export per run: {', '.join(f'{x:.2f}' for x in served_runs)} s")
     print(f"  total wall (process)   {total:8.2f} s")
     for stage, seconds in timings.items():
         print(f"  {stage:<22} {seconds:8.2f} s")
