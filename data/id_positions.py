@@ -17,16 +17,22 @@ import pyarrow.compute as pc
 def as_text_array(ids: pd.Series | pd.Index | np.ndarray | Sequence[object]) -> pa.Array:
     """``ids`` as an Arrow string array (ids are text in the contract; numbers become their text)."""
     values = ids.array if isinstance(ids, (pd.Series, pd.Index)) else ids
-    if isinstance(values, (pa.Array, pa.ChunkedArray)) and pa.types.is_string(values.type):
+    dtype = getattr(values, "dtype", None)
+    if isinstance(values, (pa.Array, pa.ChunkedArray)) and _is_text(values.type):
         array = values
     elif isinstance(values, pd.arrays.ArrowStringArray) or (
-            isinstance(getattr(values, "dtype", None), pd.StringDtype) and values.dtype.storage == "pyarrow"):
-        array = pa.array(values)
+            isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow") or (
+            isinstance(dtype, pd.ArrowDtype) and _is_text(dtype.pyarrow_dtype)):
+        array = pa.array(values)  # Arrow-backed text (string, large_string, string_view): no copy to objects
     else:
         array = pa.array(pd.Series(np.asarray(values, dtype=object)).astype("str"), type=pa.string(), from_pandas=True)
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
     return array.cast(pa.string()) if array.type != pa.string() else array
+
+
+def _is_text(kind: pa.DataType) -> bool:
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind)
 
 
 def positions_in(ids: pd.Series | pd.Index | np.ndarray, keys: pd.Series | pd.Index | np.ndarray) -> np.ndarray:

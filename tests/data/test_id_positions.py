@@ -58,3 +58,19 @@ def test_positions_equal_a_plain_first_occurrence_search_on_both_lookup_paths() 
         got = positions_in(pd.Series(ids, dtype=object), pd.Series(keys, dtype=object))
         assert got.tolist() == expected, (ids, keys)
         assert got.dtype == np.int64
+
+
+def test_arrow_backed_text_of_every_width_is_taken_as_text() -> None:
+    """Ids read through Arrow can be large_string or string_view (e.g. ``read_parquet(dtype_backend=
+    "pyarrow")``); they must match their plain-text equals and come back as ``string``."""
+    import pyarrow as pa
+
+    from data.id_positions import as_text_array
+
+    ids = ["b", "a", None, "é"]
+    for kind in (pa.string(), pa.large_string(), pa.string_view()):
+        arrow = pa.array(ids, type=kind)
+        for flavour in (arrow, pa.chunked_array([arrow[:2], arrow[2:]]), pd.Series(arrow.to_pylist(), dtype=pd.ArrowDtype(kind))):
+            text = as_text_array(flavour)
+            assert text.type == pa.string() and text.to_pylist() == ids
+            assert positions_in(flavour, pd.Series(["é", "a", None, "zz"], dtype=object)).tolist() == [3, 1, -1, -1]
