@@ -22,6 +22,18 @@ def test_defaults_are_local_two_cores_with_arrow_utc_and_a_warehouse_outside_the
     assert Path(conf["spark.sql.warehouse.dir"]).resolve() != (Path.cwd() / "spark-warehouse").resolve()
 
 
+def test_local_heap_defaults_to_a_bounded_share_of_ram_and_yields_to_the_user() -> None:
+    """Spark's own 1 GB heap runs out scoring 1M accounts locally; a cluster sizes its own."""
+    from pipeline.spark.session import local_driver_memory
+
+    heap = local_driver_memory()
+    assert heap.endswith("g") and 1 <= int(heap[:-1]) <= 8
+    assert spark_settings(env={}).spark_conf()["spark.driver.memory"] == heap
+    mine = spark_settings(env={"UPSELL_SPARK_CONF": "spark.driver.memory=12g"})
+    assert mine.spark_conf()["spark.driver.memory"] == "12g"
+    assert "spark.driver.memory" not in spark_settings(env={"UPSELL_SPARK_MASTER": "yarn"}).spark_conf()
+
+
 def test_file_then_environment_override_in_order(tmp_path: Path) -> None:
     toml = tmp_path / "spark.toml"
     toml.write_text('[spark]\nmaster = "spark://head:7077"\nlog_level = "error"\n'
