@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 import ibis.expr.types as ir
 
-from features.pit import SourceValues, assemble, days_between, passthrough
+from features.pit import SourceValues, assemble, days_between
 from features.registry import feature_registry
 
 SOURCE = "accounts"
@@ -20,18 +20,25 @@ _ATTRIBUTES = {"acct_industry": "industry", "acct_region": "region", "acct_segme
 
 
 def accounts_values(tables: Mapping[str, ir.Table], spine: ir.Table) -> SourceValues:
-    """Partial values of the acct_* features."""
+    """Partial values of the acct_* features: one row per account, keyed on ``account_id`` alone.
+
+    Nothing here depends on the cutoff but the tenure, which ``finish`` computes from the spine's
+    ``as_of``; so the spine meets the accounts table itself (one row per account) in the final
+    join instead of a spine-sized copy of it. ``spine`` is not needed.
+    """
     accounts = tables[SOURCE]
     cols = set(accounts.columns)
-    a = accounts.select("account_id", "created_at", *[c for c in _ATTRIBUTES.values() if c in cols])
-    j = spine.join(a, "account_id")
-    values = {"acct_tenure_days": days_between(j.as_of, j.created_at)}
-    values.update({name: j[col].cast("string") for name, col in _ATTRIBUTES.items() if col in cols})
-    return SourceValues((j.select("account_id", "as_of", **values),), passthrough(values))
+    attributes = {name: accounts[col].cast("string") for name, col in _ATTRIBUTES.items() if col in cols}
+    values = accounts.select("account_id", _acct_created_at=accounts.created_at, **attributes)
+
+    def finish(g: ir.Table) -> dict[str, ir.Value]:
+        return {"acct_tenure_days": days_between(g.as_of, g._acct_created_at), **{n: g[n] for n in attributes}}
+
+    return SourceValues((values,), finish)
 
 
 def build_accounts_features(tables: Mapping[str, ir.Table], spine: ir.Table) -> ir.Table:
     """acct_* features for every spine row."""
     vals = accounts_values(tables, spine)
-    names = set(vals.partials[0].columns)
+    names = {"acct_tenure_days", *vals.partials[0].columns}
     return assemble(spine, [vals], [f for f in feature_registry() if f.source == SOURCE and f.name in names])

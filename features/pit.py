@@ -165,6 +165,8 @@ def spine_cutoff_values(spine: ir.Table) -> list[pd.Timestamp]:
 class SourceValues:
     """One source's contribution: partial tables keyed on (account_id, as_of), and how to finish them.
 
+    A partial without ``as_of`` is keyed on ``account_id`` alone: the same values at every cutoff.
+
     Each partial holds distinct intermediate columns (at most one row per key). ``finish`` maps
     the assembled intermediate columns to feature expressions. Keeping partials separate lets
     :func:`assemble` attach every source to the spine in one flat chain of left joins (instead
@@ -188,7 +190,10 @@ def assemble(spine: ir.Table, sources: Sequence[SourceValues], specs: Sequence[F
             schema[name] = dtype
     chain = spine
     for p in partials:
-        chain = chain.left_join(p, [spine.account_id == p.account_id, spine.as_of == p.as_of])
+        keys = [spine.account_id == p.account_id]
+        if "as_of" in p.columns:  # else values that hold at every cutoff: one row per account
+            keys.append(spine.as_of == p.as_of)
+        chain = chain.left_join(p, keys)
     g = chain.select(spine.account_id, spine.as_of,
                      *[p[c] for p in partials for c in p.columns if c not in ("account_id", "as_of")])
     values: dict[str, ir.Value] = {}
@@ -202,8 +207,3 @@ def assemble(spine: ir.Table, sources: Sequence[SourceValues], specs: Sequence[F
         cols[spec.name] = col.cast("float64") if spec.kind == "numeric" else col.cast("string")
     return g.select("account_id", "as_of", **cols)
 
-
-def passthrough(names: Iterable[str]) -> Callable[[ir.Table], dict[str, ir.Value]]:
-    """A ``finish`` that takes feature columns as they are."""
-    names = tuple(names)
-    return lambda g: {n: g[n] for n in names}

@@ -85,8 +85,10 @@ def usage_values(tables: Mapping[str, ir.Table], spine: ir.Table, metrics: Seque
         aggs[name["use_{metric}_util_last"]] = u.argmax(d.day, where=recent & u.notnull())
         aggs[name["use_{metric}_util_max_30d"]] = u.max(where=recent)
     values = d.group_by(["account_id", "as_of"]).agg(**aggs)
-    active = _events(usage.filter(usage.usage_date < last, usage.value > 0))
-    last_day = latest_before(spine, active, "day", "_use_last_day", cutoffs)
+    # The latest active row's time, truncated to its day afterwards (in ``finish``): the day of
+    # the latest time is the latest day, and one cast per account is cheaper than one per row.
+    active = usage.filter(usage.usage_date < last, usage.value > 0).select("account_id", "usage_date")
+    last_seen = latest_before(spine, active, "usage_date", "_use_last_seen", cutoffs)
     names = [n for n in aggs if not n.startswith("_")]
 
     def finish(g: ir.Table) -> dict[str, ir.Value]:
@@ -103,10 +105,15 @@ def usage_values(tables: Mapping[str, ir.Table], spine: ir.Table, metrics: Seque
         mean_trend = sum(trends) / n_present if trends else ibis.null("float64")
         out["use_value_trend_30d"] = ibis.ifelse(n_present > 0, mean_trend, ibis.null("float64"))
         out["use_util_last"] = _greatest(util_lasts)
-        out["use_days_since_last"] = days_between(g.as_of, g._use_last_day)
+        out["use_days_since_last"] = days_between(g.as_of, _day(g._use_last_seen))
         return out
 
-    return SourceValues((values, last_day), finish)
+    return SourceValues((values, last_seen), finish)
+
+
+def _day(time: ir.Value) -> ir.TimestampValue:
+    """The midnight that starts ``time``'s day (a timestamp)."""
+    return time.cast("date").cast("timestamp")
 
 
 def _events(usage: ir.Table) -> ir.Table:
@@ -114,7 +121,7 @@ def _events(usage: ir.Table) -> ir.Table:
     cols = usage.columns
     return usage.select(
         "account_id", "metric",
-        day=usage.usage_date.cast("date").cast("timestamp"),
+        day=_day(usage.usage_date),
         value=usage.value.cast("float64"),
         util=(usage.value / usage.quota).cast("float64") if "quota" in cols else ibis.null("float64"),
         users=usage.active_users.cast("float64") if "active_users" in cols else ibis.null("float64"),
