@@ -2,6 +2,8 @@
 rerun, atomic on failure, and leaves nothing behind on the connection."""
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -135,3 +137,43 @@ def test_row_groups_do_not_depend_on_the_engine_batches() -> None:
     assert [t.num_rows for t in a] == [5, 5, 5, 5, 3]
     assert [t.column("x").to_pylist() for t in a] == [t.column("x").to_pylist() for t in b]
     assert all(t.column("x").num_chunks == 1 for t in a)
+
+
+def test_read_ahead_keeps_the_order_and_everything() -> None:
+    with output._read_ahead(iter(range(50))) as items:
+        assert list(items) == list(range(50))
+
+
+def test_read_ahead_raises_the_producers_error_in_the_consumer() -> None:
+    def failing():  # type: ignore[no-untyped-def]
+        yield 1
+        yield 2
+        raise OSError("engine lost its spill file")
+
+    got = []
+    with pytest.raises(OSError, match="spill file"):
+        with output._read_ahead(failing()) as items:
+            got.extend(items)
+    assert got == [1, 2]
+
+
+def test_read_ahead_stops_the_producer_when_the_consumer_leaves() -> None:
+    produced = []
+
+    def endless():  # type: ignore[no-untyped-def]
+        n = 0
+        while True:
+            produced.append(n)
+            yield n
+            n += 1
+
+    with pytest.raises(RuntimeError, match="writer failed"):
+        with output._read_ahead(endless(), depth=1) as items:
+            for item in items:
+                if item == 3:
+                    raise RuntimeError("writer failed")
+    stopped_at = len(produced)
+    assert stopped_at <= 3 + 1 + 2  # the consumed items, one queued, one in the producer's hands
+    assert not [t for t in threading.enumerate() if t.name == "feature-batches"]  # the block waited for it
+    time.sleep(0.2)
+    assert len(produced) == stopped_at
