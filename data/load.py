@@ -64,6 +64,33 @@ def table_files(source: str | Path) -> dict[str, Path]:
     return found
 
 
+def table_locations(source: str | Path) -> dict[str, Path]:
+    """``table_files`` plus tables stored as a directory of parquet files (``offers.parquet/part-…``,
+    as Spark and Databricks write them; the Spark loader reads the same ones). Any other
+    directory named like a table (``offers.csv/``) is a contract error: it is never silently
+    taken for a missing table."""
+    found = table_files(source)
+    root = Path(source)
+    problems = []
+    for name in TABLE_NAMES:
+        for suffix in FILE_SUFFIXES:
+            folder = root / f"{name}{suffix}"
+            if not folder.is_dir():
+                continue
+            if name in found:
+                problems.append(Problem(table=name, column=None, rule="one file per table",
+                                        detail=f"found {found[name].name} and the directory {folder.name}/"))
+            elif suffix == ".parquet":
+                found[name] = folder
+            else:
+                problems.append(Problem(table=name, column=None, rule="a table is a file",
+                                        detail=f"{folder.name} is a directory; only parquet tables may be "
+                                               "directories of part files"))
+    if problems:
+        raise DataContractError(render_problems(problems, str(root)), problems)
+    return found
+
+
 def validate_source(source: str | Path, *, in_memory: bool = False) -> ValidationReport:
     """Check every table of a source; the report lists every problem found.
 
@@ -95,7 +122,7 @@ def load_tables(source: str | Path, con: ibis.BaseBackend | None = None, *, in_m
 def fingerprint_source(source: str | Path) -> dict[str, str]:
     """sha256 of every input file (for run manifests: which exact data a run saw)."""
     path = _existing(source)
-    files = {"database": path} if path.is_file() else table_files(path)
+    files = {"database": path} if path.is_file() else table_locations(path)
     return {name: _sha256(file) for name, file in sorted(files.items())}
 
 
@@ -149,9 +176,12 @@ def _open(path: Path, con: duckdb.DuckDBPyConnection, in_memory: bool
             raise UpsellError(f"{path}: not a readable DuckDB database ({_first_line(exc)})") from None
     else:
         found, notes = {}, ignored_files_note(path)
-        for name, file in table_files(path).items():
+        for name, file in table_locations(path).items():
             duckdb_failed = ""
-            if file.suffix == ".parquet" and not in_memory:
+            if file.is_dir():
+                notes.append(f"{name}: {file.name} is a directory of parquet files; "
+                             "the table is parsed and checked in memory")
+            elif file.suffix == ".parquet" and not in_memory:
                 try:
                     found[name] = open_parquet(con, name, file)
                     continue
@@ -238,10 +268,15 @@ def ignored_files_note(root: Path) -> list[str]:
 
 
 def _sha256(path: Path) -> str:
+    """sha256 of a file, or of a directory's files (relative names and contents, in name order)."""
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for file in files:
+        if path.is_dir():
+            digest.update(file.relative_to(path).as_posix().encode() + b"\0")
+        with file.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
     return digest.hexdigest()
 
 
