@@ -10,6 +10,7 @@ The URL may carry a password: it is never printed — messages show the URL with
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,31 +27,47 @@ from pipeline.export.files import arrow_table
 DEFAULT_TABLE = "upsell_scores"
 KEY_COLUMN = "account_id"
 CHUNK_ROWS = 5_000
+# query parameters that carry credentials (``?password=…``, ``&sslkey=…``, ``&token=…``)
+_SECRET_PARAMETER = re.compile(r"(?i)([?&][^=&#]*(?:password|passwd|pwd|secret|token|key|credential)[^=&#]*=)[^&#]*")
 
 
 def resolve_url(destination: str | Path) -> URL:
-    """A SQLAlchemy URL from a URL string or a plain file path (→ SQLite, the default)."""
+    """A SQLAlchemy URL from a URL string or a plain file path (→ SQLite, the default).
+
+    A destination without ``dialect://`` that carries an ``@`` (``user:pw@host/db``) is a URL
+    missing its dialect, not a file name: creating an SQLite file named after the credentials
+    would write the password to disk and print it.
+    """
     text = str(destination)
     if "://" not in text:
+        if "@" in text:
+            raise UpsellError(f"sql export: {mask_url(text)} is not a URL (no 'dialect://', e.g. "
+                              "postgresql+psycopg://user@host/db) and not an SQLite file path")
         return URL.create("sqlite", database=str(Path(text)))
     try:
-        return make_url(text)
-    except ArgumentError:
-        raise UpsellError(f"sql export: {mask_url(text)} is not a SQLAlchemy URL (dialect+driver://user@host/db)") from None
+        url = make_url(text)
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
+        raise UpsellError(f"sql export: {mask_url(text)} is not a SQLAlchemy URL "
+                          "(dialect+driver://user:password@host:port/db)") from None
+    if url.host and "@" in url.host:
+        raise UpsellError(f"sql export: {mask_url(text)}: the password or user name holds an '@'; "
+                          "percent-encode it as %40")
+    return url
 
 
 def mask_url(url: str | URL) -> str:
-    """The URL with its password replaced by ``***`` (safe to print and log)."""
-    if isinstance(url, URL):
-        return url.render_as_string(hide_password=True)
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        # not parseable: hide everything between "://" and "@" rather than risk a secret
-        head, sep, rest = url.partition("://")
-        if sep and "@" in rest:
-            return f"{head}://***@{rest.split('@', 1)[1]}"
-        return url
+    """The URL with its password, and credentials in its query, replaced by ``***`` (safe to print
+    and log). Works on text that does not parse, too: everything before the last ``@`` is
+    treated as credentials."""
+    text = url.render_as_string(hide_password=True) if isinstance(url, URL) else str(url)
+    head, sep, rest = text.partition("://")
+    if not sep:
+        head, rest = "", text
+    at = rest.rfind("@")  # the last one: a password may hold '@', '?' or '/' unencoded (masking more is safe)
+    if at >= 0:
+        user, colon, _ = rest[:at].partition(":")
+        rest = (f"{user}:***" if colon else ("***" if not sep else user)) + rest[at:]
+    return _SECRET_PARAMETER.sub(lambda m: m.group(1) + "***", head + sep + rest)
 
 
 def upsert_frame(frame: pd.DataFrame, destination: str | Path, *, table: str = DEFAULT_TABLE,
@@ -218,6 +235,8 @@ def _clean(exc: BaseException, url: URL) -> str:
     """First line of a driver error, with the password scrubbed in case a driver echoed it."""
     text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
     line = text[0][:300] if text else type(exc).__name__
-    if url.password:
-        line = line.replace(str(url.password), "***")
+    secrets = [str(url.password or "")]
+    secrets += [str(v) for k, v in url.query.items() if _SECRET_PARAMETER.match(f"?{k}=")]
+    for secret in sorted(filter(None, secrets), key=len, reverse=True):
+        line = line.replace(secret, "***")
     return line
