@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from pipeline.cli.dates import parse_day
 from pipeline.cli.errors import user_errors
 
 if TYPE_CHECKING:
@@ -130,6 +131,8 @@ def register(app: typer.Typer) -> None:
         from pipeline.history import history_files
         from pipeline.review_report import history_path, run_review
 
+        as_of = None if as_of is None else parse_day(as_of, "--as-of")
+        since = None if since is None else parse_day(since, "--since")
         if history is None and out is None:
             raise UpsellError("review: give --out (the nightly output directory) or --history FILE")
         if (reference is None) != (features is None):

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from data.errors import UpsellError
+from pipeline.cli.dates import parse_day
 from pipeline.cli.errors import user_errors
 
 
@@ -33,6 +35,10 @@ def register(app: typer.Typer) -> None:
         missing = [flag for flag, value in (("--data", data), ("--as-of", as_of or None), ("--out", out)) if value is None]
         if missing:
             raise typer.BadParameter(f"missing {', '.join(missing)} (or use --list)")
+        try:
+            as_of = [parse_day(value, "--as-of") for value in as_of]
+        except typer.BadParameter as exc:  # exit 1, as `features` has always reported a bad cutoff
+            raise UpsellError(str(exc)) from None
         if engine not in ("duckdb", "spark"):
             raise typer.BadParameter(f"--engine must be duckdb or spark, not {engine!r}")
 

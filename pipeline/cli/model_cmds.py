@@ -12,6 +12,7 @@ from pathlib import Path
 
 import typer
 
+from pipeline.cli.dates import parse_day
 from pipeline.cli.errors import user_errors
 
 
@@ -23,10 +24,7 @@ class Label(str, Enum):
 def _date(value: str, flag: str):  # -> pd.Timestamp
     import pandas as pd
 
-    try:
-        return pd.Timestamp(value).normalize()
-    except (ValueError, TypeError):
-        raise typer.BadParameter(f"{flag} must be a date YYYY-MM-DD, got {value!r}") from None
+    return pd.Timestamp(parse_day(value, flag))
 
 
 def _command_line(command: str, **options: object) -> str:

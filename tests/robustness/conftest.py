@@ -15,6 +15,14 @@ from pipeline.cli import app
 TABLES = ("accounts", "subscriptions", "offers")
 
 
+@pytest.fixture(autouse=True)
+def private_model_store(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A command that should have been refused but ran must not touch ~/.upsell."""
+    home = tmp_path_factory.getbasetemp() / "upsell_home"
+    monkeypatch.setenv("UPSELL_HOME", str(home))
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{home}/mlflow.db")
+
+
 @pytest.fixture(scope="session")
 def saas_parquet_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """150 SaaS accounts, 12 months ending 2026-06-30: accounts, subscriptions and offers as parquet."""

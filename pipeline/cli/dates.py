@@ -1,0 +1,23 @@
+"""Dates on the command line: ``YYYY-MM-DD`` and nothing else.
+
+A lenient parser reads ``01/02/2026`` as 2 January (month first) and silently drops a time of
+day, so a European ``--as-of 01/02/2026`` would train or score on the wrong night. Any other
+spelling is bad usage (exit code 2) with a message naming the option.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+import typer
+
+
+def parse_day(value: str, flag: str) -> str:
+    """``value`` checked to be a calendar date written ``YYYY-MM-DD``; returned as that text."""
+    text = str(value).strip()
+    try:
+        day = datetime.strptime(text, "%Y-%m-%d").date()
+    except ValueError:
+        raise typer.BadParameter(f"{flag} must be a date YYYY-MM-DD, got {value!r}") from None
+    if len(text) != 10:  # strptime also takes 2026-6-30; insist on the one spelling
+        raise typer.BadParameter(f"{flag} must be a date YYYY-MM-DD, got {value!r}")
+    return day.isoformat()
