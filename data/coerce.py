@@ -22,6 +22,7 @@ _HAS_OFFSET = re.compile(r"(?:Z|[+-]\d\d:?\d\d)$", re.IGNORECASE)
 TEXT_WHITESPACE = " \t\n\r\x0b\x0c"
 _TRUE = {"true", "t", "1", "yes", "y"}
 _FALSE = {"false", "f", "0", "no", "n"}
+_INT64_LIMIT = 9.2e18  # inside int64 and exact in float64 (as data.sql_columns)
 
 
 def coerce_table(table: str, raw: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
@@ -118,7 +119,9 @@ def _to_number(s: pd.Series, integral: bool) -> tuple[pd.Series, pd.Series | Non
     bad = num.isna() & ~blank
     if not integral:
         return num.astype("float64"), bad, "number"
-    frac = num.notna() & (num != np.floor(num.astype("float64")))
+    as_float = num.astype("float64")
+    # a fraction, inf, or beyond int64 (the SQL path's bound) is not a whole number we can hold
+    frac = num.notna() & ((as_float != np.floor(as_float)) | ~(as_float.abs() <= _INT64_LIMIT))
     bad = bad | frac
     num = num.where(~frac)
     return num.astype("float64").round().astype("Int64"), bad, "whole number"

@@ -13,6 +13,7 @@ rule in the same words.
 from __future__ import annotations
 
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -22,6 +23,7 @@ from data.contract import COLUMNS, NATURAL_KEYS, ColumnSpec
 RULE_NOT_NULL = "not null"
 RULE_UNIQUE = "unique"
 RULE_KNOWN_ACCOUNT = "account_id exists in accounts"
+RULE_FINITE = "finite number"  # inf/-inf (text 'inf', 'Infinity', or a float column) poisons every sum
 
 
 def rule_one_of(allowed: tuple[str, ...]) -> str:
@@ -61,6 +63,8 @@ def _column_checks(col: ColumnSpec) -> list[pa.Check]:
         checks.append(pa.Check.isin(list(col.allowed), error=rule_one_of(col.allowed)))
     make = {">=": pa.Check.ge, ">": pa.Check.gt, "<=": pa.Check.le}
     checks += [make[op](bound, error=name) for name, op, bound in range_rules(col)]
+    if col.kind == "float":
+        checks.append(pa.Check(lambda s: ~s.isin([np.inf, -np.inf]), name=RULE_FINITE, error=RULE_FINITE))
     return checks
 
 

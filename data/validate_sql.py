@@ -1,8 +1,8 @@
 """Check one stored table against the contract with SQL aggregates on DuckDB.
 
-The same rules as ``data.coerce`` + ``data.schemas`` (not null, allowed values, ranges, unique ids
-and natural keys, the cross-column order rules, every ``account_id`` known in ``accounts``), with
-the same rule names, reported as the same ``Problem``. Rows stay where they are stored: DuckDB
+The same rules as ``data.coerce`` + ``data.schemas`` (not null, allowed values, ranges, finite
+numbers, unique ids and natural keys, the cross-column order rules, every ``account_id`` known in
+``accounts``), with the same rule names, reported as the same ``Problem``. Rows stay where they are stored: DuckDB
 scans them, and only counts and up to ``MAX_EXAMPLES`` example rows per broken rule come back,
 numbered by their position in storage (as the pandas path numbers them) and ordered by it.
 Type rules reduce to 'whole number' (ints written as floats): the other type rules of
@@ -29,6 +29,7 @@ from data.contract import COLUMNS, NATURAL_KEYS
 from data.problems import MAX_EXAMPLES, Problem
 from data.schemas import (
     ORDER_RULES,
+    RULE_FINITE,
     RULE_KNOWN_ACCOUNT,
     RULE_NOT_NULL,
     RULE_UNIQUE,
@@ -116,6 +117,8 @@ def _column_rules(table: str, columns: dict[str, SqlColumn], exprs: dict[str, st
             rules.append(_Rule(name, rule_one_of(spec.allowed), f"({e}) NOT IN ({allowed})"))
         for rule, op, bound in range_rules(spec):
             rules.append(_Rule(name, rule, f"NOT (({e}) {_COMPARE[op]} {float(bound)!r})"))
+        if spec.kind == "float":
+            rules.append(_Rule(name, RULE_FINITE, f"isinf({e})"))
     for later, earlier in ORDER_RULES.get(table, ()):
         if later in columns and earlier in columns:
             rules.append(_Rule(later, order_rule(later, earlier), f"({exprs[later]}) < ({exprs[earlier]})"))

@@ -1,0 +1,49 @@
+"""inf / -inf / 1e30 in number columns: reported with table, column, rule and rows on every path,
+never accepted (an infinite MRR poisons every sum) and never a traceback."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from data.load import validate_source
+from tests.robustness.conftest import copy_of, invoke
+
+
+def _problems(data: Path, in_memory: bool = False) -> set[tuple[str, str | None, str, int | None]]:
+    report = validate_source(data, in_memory=in_memory)
+    return {(p.table, p.column, p.rule, p.n_rows) for p in report.problems}
+
+
+@pytest.mark.parametrize("in_memory", [False, True], ids=["duckdb", "pandas"])
+def test_infinite_float_in_parquet(saas_parquet_dir: Path, tmp_path: Path, in_memory: bool) -> None:
+    data = copy_of(saas_parquet_dir, tmp_path)
+    subs = pd.read_parquet(data / "subscriptions.parquet")
+    subs.loc[[3, 7], "mrr"] = np.inf
+    subs.to_parquet(data / "subscriptions.parquet", index=False)
+    assert _problems(data, in_memory) == {("subscriptions", "mrr", "finite number", 2)}
+
+
+def test_infinite_text_in_csv(saas_csv_dir: Path, tmp_path: Path) -> None:
+    data = copy_of(saas_csv_dir, tmp_path)
+    subs = pd.read_csv(data / "subscriptions.csv", dtype=str, keep_default_na=False)
+    subs.loc[0, "mrr"] = "Infinity"
+    subs.to_csv(data / "subscriptions.csv", index=False)
+    result = invoke("validate", "--data", data)
+    assert result.exit_code == 1, result.output
+    assert "subscriptions.mrr: rule 'finite number' broken by 1 row" in result.output
+    assert " inf " in result.output  # the example row
+
+
+@pytest.mark.parametrize("value", ["inf", "-Infinity", "1e30"])
+def test_integer_column_out_of_range_is_a_whole_number_problem(saas_csv_dir: Path, tmp_path: Path, value: str) -> None:
+    data = copy_of(saas_csv_dir, tmp_path)
+    subs = pd.read_csv(data / "subscriptions.csv", dtype=str, keep_default_na=False)
+    subs.loc[2, "seats"] = value
+    subs.to_csv(data / "subscriptions.csv", index=False)
+    result = invoke("validate", "--data", data)
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit)  # before: OverflowError traceback
+    assert "subscriptions.seats: rule 'whole number' broken by 1 row" in result.output
