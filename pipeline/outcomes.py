@@ -30,7 +30,8 @@ from data.coerce import coerce_table
 from data.contract import CHANNELS, column_names
 from data.errors import DataContractError, UpsellError
 from data.problems import MAX_EXAMPLES, Problem, render_problems
-from data.validate import validate_frames
+from data.load import FILE_SUFFIXES
+from data.validate import shape_problems, validate_frames
 from pipeline.table_io import read_table, read_table_file, table_path, write_table
 
 IMPORTED_OUTCOMES: tuple[str, ...] = ("accepted", "rejected", "deferred", "no_response")
@@ -229,6 +230,7 @@ def import_outcomes(source: str | Path, data_dir: str | Path, *, dry_run: bool =
     Nothing is written on any problem, on ``dry_run``, or when the file changes nothing.
     """
     source = Path(source)
+    _check_data_dir(Path(data_dir))
     raw = read_outcome_file(source)
     rows, duplicates, superseded, notes = prepare_outcomes(raw, str(source))
     accounts = read_table(data_dir, "accounts")
@@ -236,6 +238,7 @@ def import_outcomes(source: str | Path, data_dir: str | Path, *, dry_run: bool =
         raise UpsellError(f"{data_dir}: no accounts table (outcomes are merged into a data directory)")
     offers_file = table_path(data_dir, "offers")
     offers = read_table_file(offers_file, "offers") if offers_file is not None else None
+    _check_shapes(data_dir, {"accounts": accounts, "offers": offers})
     target = offers_file or Path(data_dir) / ("offers.csv" if _uses_csv(data_dir) else "offers.parquet")
     merged, counts = merge_outcomes(offers, rows, pd.Index(accounts["account_id"].dropna()), str(source))
     changed = counts["updated"] + counts["appended"] > 0
@@ -252,6 +255,27 @@ def import_outcomes(source: str | Path, data_dir: str | Path, *, dry_run: bool =
         source=str(source), offers_path=str(target), rows_read=len(raw), duplicates_dropped=duplicates,
         superseded=superseded, written=changed and not dry_run, notes=tuple(notes), **counts,
     )
+
+
+def _check_data_dir(data_dir: Path) -> None:
+    """Outcomes are merged into one offers file of a data directory: say so for anything else."""
+    if data_dir.is_file():
+        raise UpsellError(f"{data_dir}: outcomes import merges into a data directory's offers file, not a "
+                          "database; load the outcomes into that database's offers table there")
+    for suffix in FILE_SUFFIXES:
+        if (data_dir / f"offers{suffix}").is_dir():
+            raise UpsellError(f"{data_dir / f'offers{suffix}'}: the offers table is a directory of part files; "
+                              "outcomes import rewrites a single offers file (.parquet, .csv or .csv.gz)")
+
+
+def _check_shapes(data_dir: str | Path, tables: dict[str, pd.DataFrame | None]) -> None:
+    """The columns the merge reads exist (accounts.account_id, the offers' key and outcome columns)."""
+    problems: list[Problem] = []
+    for name, frame in tables.items():
+        if frame is not None:
+            problems += shape_problems(name, list(frame.columns), len(frame) if name == "accounts" else 1)[0]
+    if problems:
+        raise DataContractError(render_problems(problems, str(data_dir)), problems)
 
 
 def _normalise_outcome(value: object) -> object:
