@@ -290,7 +290,41 @@ def _existing(source: str | Path) -> Path:
 def _read_file(file: Path) -> pd.DataFrame:
     if file.suffix == ".parquet":
         return pd.read_parquet(file)
-    return pd.read_csv(file, dtype=str, keep_default_na=False, na_values=[""])
+    header = pd.read_csv(file, dtype=str, header=None, nrows=1, keep_default_na=False).iloc[0].tolist()
+    _check_csv_header([str(h) for h in header])
+    frame = pd.read_csv(file, dtype=str, keep_default_na=False, na_values=[""])
+    if not isinstance(frame.index, pd.RangeIndex):
+        # rows hold more fields than the header names: pandas would take the first column(s) as
+        # the index and shift every value one column left
+        return _without_trailing_delimiters(file, list(frame.columns))
+    return frame
+
+
+def _without_trailing_delimiters(file: Path, names: list) -> pd.DataFrame:
+    """Rows ending in a delimiter (``a,b,``: a common export quirk) read under their header; a
+    value beyond the header's columns is an error naming the first such row."""
+    body = pd.read_csv(file, dtype=str, header=None, skiprows=1, keep_default_na=False, na_values=[""])
+    beyond = body.iloc[:, len(names):].notna().any(axis=1)
+    if beyond.any():
+        row = int(beyond.to_numpy().argmax())
+        raise ValueError(f"row {row} has more values than the header has columns ({len(names)})")
+    body = body.iloc[:, :len(names)]
+    body.columns = names
+    return body
+
+
+def _check_csv_header(header: list[str]) -> None:
+    """Headers pandas would quietly mend: a repeated name (read as ``name.1``, so one of the two
+    columns is silently ignored) and a file separated by something other than commas."""
+    repeated = sorted({h for h in header if header.count(h) > 1})
+    if repeated:
+        raise ValueError(f"column name(s) repeated in the header: {', '.join(repeated)}")
+    if len(header) == 1:
+        other = [sep for sep in (";", "\t", "|") if sep in header[0]]
+        if other:
+            shown = "tab" if other[0] == "\t" else repr(other[0])
+            raise ValueError(f"the header is separated by {shown}, not by commas: "
+                             "CSV files must be comma-separated")
 
 
 def _first_line(exc: BaseException) -> str:

@@ -22,6 +22,7 @@ from data.problems import MAX_EXAMPLES, Problem
 from data.schemas import RULE_NOT_NULL, RULE_UNIQUE, table_schema
 
 _PANDERA_RULES = {"not_nullable": RULE_NOT_NULL, "field_uniqueness": RULE_UNIQUE}
+RULE_COLUMN_SPELLING = "column name spelt as in the contract"
 
 
 @dataclass(frozen=True)
@@ -81,21 +82,40 @@ def shape_problems(name: str, columns: list[str], n_rows: int) -> tuple[list[Pro
     """Problems and notes about a table's shape, and whether its rows are worth checking.
 
     An empty required table is a problem and an empty optional one a note (its features are left
-    out); a missing required column is a problem; extra columns are noted and kept.
+    out); a missing required column is a problem, and so is a contract column spelt in another case
+    or with spaces around it; other extra columns are noted and kept.
     """
     if n_rows == 0:
         if name in REQUIRED_TABLES:
             return [Problem(table=name, column=None, rule="at least one row", n_rows=0)], [], False
         return [], [f"{name}: the table is empty; its features are left out"], False
+    known = {s.name for s in COLUMNS[name]}
+    misspelt = _misspelt_columns(columns, known)
     problems = [
         Problem(table=name, column=c.name, rule="required column present",
                 detail=f"columns found: {', '.join(map(str, columns))}")
-        for c in COLUMNS[name] if c.required and c.name not in columns
+        for c in COLUMNS[name] if c.required and c.name not in columns and c.name not in misspelt.values()
     ]
-    known = {s.name for s in COLUMNS[name]}
-    extras = [str(c) for c in columns if c not in known]
+    problems += [
+        Problem(table=name, column=contract_name, rule=RULE_COLUMN_SPELLING,
+                detail=f"found {found!r}; rename it to {contract_name!r}")
+        for found, contract_name in misspelt.items()
+    ]
+    extras = [str(c) for c in columns if c not in known and c not in misspelt]
     notes = [f"{name}: extra column(s) {', '.join(extras)} kept and ignored"] if extras else []
     return problems, notes, True
+
+
+def _misspelt_columns(columns: list, known: set[str]) -> dict[str, str]:
+    """Columns that are a contract column in another case or with spaces around it (``Account_ID``,
+    `` plan_tier ``) while the contract spelling itself is absent: found name → contract name.
+    Taking them as extras would quietly drop a column the user meant to give."""
+    out: dict[str, str] = {}
+    for column in columns:
+        folded = str(column).strip().lower()
+        if column not in known and folded in known and folded not in columns:
+            out[str(column)] = folded
+    return out
 
 
 def account_ids_of(accounts: pd.DataFrame | None) -> pd.Index | None:
