@@ -3,7 +3,8 @@
 Errors (the playbook must not run): an action without a defined owner role; a reference to an
 undefined node, action, exit or role; a node, action or exit no trigger can reach; a cycle; two
 spellings of one name (``Account Manager`` / ``account_manager``); a condition that reads an
-unknown feature or an undefined score band; a reserved id used by the playbook.
+unknown feature or an undefined score band, or compares a number with text; a reserved id used by
+the playbook.
 Warnings (worth a look): near-duplicate names, a path deeper than ``review.max_path_depth``
 ("a maze of conditional paths"), a role nobody uses, a fallback that can itself run out of
 capacity, an automated owner on a call or demo.
@@ -22,6 +23,7 @@ from collections.abc import Collection, Iterable
 from pipeline.playbook.conditions import parse_condition
 from pipeline.playbook.issues import KeyPath, PlaybookError, PlaybookIssue
 from pipeline.playbook.schema import RESERVED_IDS, Playbook
+from pipeline.playbook.value_kinds import kind_mismatches
 
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 MODEL_NAMES = frozenset({"score", "score_band"})
@@ -262,6 +264,8 @@ def _features(pb: Playbook, known: Collection[str]) -> Iterable[PlaybookIssue]:
                 continue
             yield pb.source.issue("error", path, f"{name!r} is not a known feature (nor score/score_band)"
                                                  f"{_suggest(name, listing + sorted(MODEL_NAMES))}")
+    for path, message in kind_mismatches(_conditions(pb), matches):
+        yield pb.source.issue("error", path, message)
 
 
 def _band_names(pb: Playbook) -> Iterable[PlaybookIssue]:
