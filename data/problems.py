@@ -1,6 +1,7 @@
 """A contract violation as users read it: table, column, rule, how many rows, example rows."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -48,10 +49,19 @@ class Problem:
 def _jsonable(frame: pd.DataFrame) -> list[dict]:
     out = frame.head(MAX_EXAMPLES).copy()
     out.insert(0, "row", out.index)
-    return [
-        {k: (None if pd.isna(v) else (v.isoformat() if isinstance(v, pd.Timestamp) else v)) for k, v in r.items()}
-        for r in out.astype(object).to_dict(orient="records")
-    ]
+    return [{k: _json_value(v) for k, v in r.items()} for r in out.astype(object).to_dict(orient="records")]
+
+
+def _json_value(value: object) -> object:
+    """A cell as strict JSON takes it: missing → None, timestamps as ISO text, inf/-inf as text
+    (``json.dumps`` would write the non-standard ``Infinity``, which JSON readers reject)."""
+    if pd.isna(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    return value
 
 
 def render_problems(problems: list[Problem], source: str) -> str:

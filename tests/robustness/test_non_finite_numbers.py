@@ -47,3 +47,21 @@ def test_integer_column_out_of_range_is_a_whole_number_problem(saas_csv_dir: Pat
     assert result.exit_code == 1, result.output
     assert isinstance(result.exception, SystemExit)  # before: OverflowError traceback
     assert "subscriptions.seats: rule 'whole number' broken by 1 row" in result.output
+
+
+def test_json_report_of_an_infinite_value_is_strict_json(saas_parquet_dir: Path, tmp_path: Path) -> None:
+    import json
+
+    data = copy_of(saas_parquet_dir, tmp_path)
+    subs = pd.read_parquet(data / "subscriptions.parquet")
+    subs.loc[0, "mrr"] = -np.inf
+    subs.to_parquet(data / "subscriptions.parquet", index=False)
+    result = invoke("validate", "--data", data, "--json")
+    assert result.exit_code == 1
+
+    def refuse(constant: str) -> None:
+        raise ValueError(f"non-standard JSON constant {constant}")
+
+    report = json.loads(result.stdout, parse_constant=refuse)
+    examples = [e for p in report["problems"] for e in p["examples"]]
+    assert examples and examples[0]["mrr"] == "-inf" and examples[0]["row"] == 0
