@@ -71,6 +71,12 @@ def _coerce_column(col: ColumnSpec, s: pd.Series) -> tuple[pd.Series, pd.Series 
     raise AssertionError(col.kind)
 
 
+def text_ids(s: pd.Series) -> pd.Series:
+    """Ids as the contract's text: ids written as floats by spreadsheets (``1.0``) keep their
+    integer spelling (``1``), surrounding whitespace is trimmed, empty is missing."""
+    return _to_str(s)
+
+
 def _to_str(s: pd.Series) -> pd.Series:
     if pd.api.types.is_float_dtype(s.dtype):
         # ids exported as floats (1.0, 2.0) by spreadsheets: keep their integer spelling

@@ -41,7 +41,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Write the scored list as a CRM-ready file (salesforce, hubspot, csv, parquet) or upsert it (sql)."""
         from data.errors import UpsellError
+        from data.id_positions import positions_in
         from pipeline.export import export_scores, read_scored_list
+        from pipeline.export.scored_list import require_some_match
         from pipeline.table_io import read_table
 
         if target not in TARGET_NAMES:
@@ -57,6 +59,7 @@ def register(app: typer.Typer) -> None:
             attributes = accounts.drop(columns=[c for c in ("created_at",) if c in accounts.columns])
         if join is not None:
             extra = _read_join(join)
+            require_some_match(positions_in(extra["account_id"], scored["account_id"]), extra, scored, str(join))
             attributes = extra if attributes is None else attributes.merge(
                 extra[["account_id", *[c for c in extra.columns if c not in attributes.columns]]],
                 on="account_id", how="outer")
@@ -173,6 +176,7 @@ def _read_join(path: Path) -> "pd.DataFrame":
     """A per-account attribute file (CSV read as text, so ids keep their spelling)."""
     import pandas as pd
 
+    from data.coerce import text_ids
     from data.errors import UpsellError
 
     if not path.is_file():
@@ -184,5 +188,5 @@ def _read_join(path: Path) -> "pd.DataFrame":
         raise UpsellError(f"{path}: cannot read ({str(exc).splitlines()[0][:200]})") from None
     if "account_id" not in frame.columns:
         raise UpsellError(f"{path}: column 'account_id' missing (columns: {', '.join(map(str, frame.columns))})")
-    frame["account_id"] = frame["account_id"].astype("str")
+    frame["account_id"] = text_ids(frame["account_id"])
     return frame

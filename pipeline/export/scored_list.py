@@ -93,6 +93,7 @@ def join_attributes(scored: pd.DataFrame, attributes: pd.DataFrame | None, where
     # Both sides are unique on account_id (checked above, and for the scored list here or by
     # check_scored_list), so a hash lookup and a take do what a validated merge would.
     rows = positions_in(attributes["account_id"], scored["account_id"])
+    require_some_match(rows, attributes, scored, where)
     if check_scored_ids:
         found = rows[rows >= 0]
         if np.bincount(found, minlength=1).max(initial=0) > 1 or not is_unique_text(scored["account_id"][rows < 0]):
@@ -101,6 +102,16 @@ def join_attributes(scored: pd.DataFrame, attributes: pd.DataFrame | None, where
     for name in extra:
         out[name] = _take(attributes[name], rows).set_axis(scored.index)
     return out
+
+
+def require_some_match(rows: np.ndarray, attributes: pd.DataFrame, scored: pd.DataFrame, where: str) -> None:
+    """Not one scored account found among ``attributes``' ids: the two spell ids differently
+    (case, leading zeros, ``1.0`` for ``1``), and every joined column would export empty."""
+    if len(scored) and len(attributes) and not (rows >= 0).any():
+        raise UpsellError(
+            f"{where}: column 'account_id': rule 'matches the scored list' broken: none of its "
+            f"{len(attributes):,} ids is a scored account (e.g. {attributes['account_id'].head(3).tolist()} vs "
+            f"scored {scored['account_id'].head(3).tolist()}); check how the ids are spelt")
 
 
 def _take(column: pd.Series, rows: np.ndarray) -> pd.Series:
