@@ -53,21 +53,24 @@ def attach_database(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[dict[st
     alias = f"upsell_source_{next(_aliases)}"
     con.execute(f"ATTACH {literal(str(path.resolve()))} AS {quote(alias)} (READ_ONLY)")
     rows = con.execute(
-        "SELECT table_name, table_type FROM information_schema.tables WHERE table_catalog = ? AND table_schema = 'main'",
+        "SELECT table_schema, table_name, table_type FROM information_schema.tables WHERE table_catalog = ?",
         [alias],
     ).fetchall()
-    kinds = dict(rows)
+    # DuckDB identifiers are case-insensitive: a table created as Accounts is the accounts table
+    kinds = {name.lower(): (name, kind) for schema, name, kind in rows if schema == "main"}
     tables = {}
     for name in TABLE_NAMES:
         if name not in kinds:
             continue
-        scan = f"{quote(alias)}.main.{quote(name)}"
+        stored_name, kind = kinds[name]
+        scan = f"{quote(alias)}.main.{quote(stored_name)}"
         columns = _describe(con, scan)
         n_rows = con.execute(f"SELECT count(*) FROM {scan}").fetchall()[0][0]
-        numbered = scan if kinds[name] == "BASE TABLE" else ""
+        numbered = scan if kind == "BASE TABLE" else ""
         tables[name] = StoredTable(name=name, scan=scan, numbered_scan=numbered, row_id="rowid",
-                                   columns=columns, n_rows=int(n_rows), where=f"table {name}")
-    ignored = sorted(set(kinds) - set(TABLE_NAMES))
+                                   columns=columns, n_rows=int(n_rows), where=f"table {stored_name}")
+    ignored = sorted((name if schema == "main" else f"{schema}.{name}")
+                     for schema, name, _ in rows if schema != "main" or name.lower() not in TABLE_NAMES)
     notes = [f"ignored table(s) not in the contract: {', '.join(ignored)}"] if ignored else []
     return tables, notes
 

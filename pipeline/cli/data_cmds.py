@@ -28,6 +28,8 @@ def register(app: typer.Typer) -> None:
         if not report.ok:
             if not as_json:
                 typer.echo(render_problems(report.problems, str(data)), err=True)
+                for note in report.notes:  # e.g. the file that was meant as a missing table
+                    typer.echo(f"note: {note}", err=True)
             raise typer.Exit(code=1)
         if not as_json:
             for name, frame in report.frames.items():
