@@ -24,6 +24,10 @@ RULE_NOT_NULL = "not null"
 RULE_UNIQUE = "unique"
 RULE_KNOWN_ACCOUNT = "account_id exists in accounts"
 RULE_FINITE = "finite number"  # inf/-inf (text 'inf', 'Infinity', or a float column) poisons every sum
+# Features sum amounts exactly as DECIMAL(38, 9): a value beyond this (a sentinel like 1e30, a unit
+# mix-up) cannot be summed; real amounts, usage counts and quotas are far below it.
+MAX_MAGNITUDE = 1e18
+RULE_MAGNITUDE = f"abs <= {MAX_MAGNITUDE:g}"
 
 
 def rule_one_of(allowed: tuple[str, ...]) -> str:
@@ -65,6 +69,8 @@ def _column_checks(col: ColumnSpec) -> list[pa.Check]:
     checks += [make[op](bound, error=name) for name, op, bound in range_rules(col)]
     if col.kind == "float":
         checks.append(pa.Check(lambda s: ~s.isin([np.inf, -np.inf]), name=RULE_FINITE, error=RULE_FINITE))
+        checks.append(pa.Check(lambda s: ~(np.isfinite(s) & (s.abs() > MAX_MAGNITUDE)),
+                               name=RULE_MAGNITUDE, error=RULE_MAGNITUDE))
     return checks
 
 

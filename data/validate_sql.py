@@ -1,7 +1,7 @@
 """Check one stored table against the contract with SQL aggregates on DuckDB.
 
 The same rules as ``data.coerce`` + ``data.schemas`` (not null, allowed values, ranges, finite
-numbers, unique ids and natural keys, the cross-column order rules, every ``account_id`` known in
+numbers of a summable size, unique ids and natural keys, the cross-column order rules, every ``account_id`` known in
 ``accounts``), with the same rule names, reported as the same ``Problem``. Rows stay where they are stored: DuckDB
 scans them, and only counts and up to ``MAX_EXAMPLES`` example rows per broken rule come back,
 numbered by their position in storage (as the pandas path numbers them) and ordered by it.
@@ -29,7 +29,9 @@ from data.contract import COLUMNS, NATURAL_KEYS
 from data.problems import MAX_EXAMPLES, Problem
 from data.schemas import (
     ORDER_RULES,
+    MAX_MAGNITUDE,
     RULE_FINITE,
+    RULE_MAGNITUDE,
     RULE_KNOWN_ACCOUNT,
     RULE_NOT_NULL,
     RULE_UNIQUE,
@@ -119,6 +121,7 @@ def _column_rules(table: str, columns: dict[str, SqlColumn], exprs: dict[str, st
             rules.append(_Rule(name, rule, f"NOT (({e}) {_COMPARE[op]} {float(bound)!r})"))
         if spec.kind == "float":
             rules.append(_Rule(name, RULE_FINITE, f"isinf({e})"))
+            rules.append(_Rule(name, RULE_MAGNITUDE, f"(NOT isinf({e}) AND abs({e}) > {MAX_MAGNITUDE!r})"))
     for later, earlier in ORDER_RULES.get(table, ()):
         if later in columns and earlier in columns:
             rules.append(_Rule(later, order_rule(later, earlier), f"({exprs[later]}) < ({exprs[earlier]})"))

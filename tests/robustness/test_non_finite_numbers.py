@@ -65,3 +65,26 @@ def test_json_report_of_an_infinite_value_is_strict_json(saas_parquet_dir: Path,
     report = json.loads(result.stdout, parse_constant=refuse)
     examples = [e for p in report["problems"] for e in p["examples"]]
     assert examples and examples[0]["mrr"] == "-inf" and examples[0]["row"] == 0
+
+
+@pytest.mark.parametrize("in_memory", [False, True], ids=["duckdb", "pandas"])
+def test_values_too_large_to_sum_are_reported(saas_parquet_dir: Path, tmp_path: Path, in_memory: bool) -> None:
+    """A sentinel like 1e30 is finite but cannot be summed exactly by the feature builders
+    (DECIMAL(38, 9)): reported here, not a ConversionException traceback from `features`."""
+    data = copy_of(saas_parquet_dir, tmp_path)
+    subs = pd.read_parquet(data / "subscriptions.parquet")
+    subs.loc[1, "mrr"] = 1e30
+    subs.loc[2, "mrr"] = 9.9e17  # large but fine
+    subs.to_parquet(data / "subscriptions.parquet", index=False)
+    assert _problems(data, in_memory) == {("subscriptions", "mrr", "abs <= 1e+18", 1)}
+
+
+def test_features_of_data_that_passed_validation_never_overflow(saas_parquet_dir: Path, tmp_path: Path) -> None:
+    data = copy_of(saas_parquet_dir, tmp_path)
+    subs = pd.read_parquet(data / "subscriptions.parquet")
+    subs["mrr"] = 1e30
+    subs.to_parquet(data / "subscriptions.parquet", index=False)
+    result = invoke("features", "--data", data, "--as-of", "2026-06-30", "--out", tmp_path / "f.parquet")
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit), result.exception
+    assert "subscriptions.mrr: rule 'abs <= 1e+18'" in result.output
