@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import reprlib
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -85,7 +86,7 @@ def _read_yaml(text: str, source: str) -> tuple[dict[KeyPath, int], object]:
     lines: dict[KeyPath, int] = {}
     duplicates: list[PlaybookIssue] = []
     if root is not None:
-        _walk(root, (), lines, duplicates, source)
+        _walk(root, (), lines, duplicates, source, set())
     if duplicates:
         raise PlaybookError(duplicates)
     return lines, data
@@ -105,8 +106,12 @@ def _key_above(text: str, line: int) -> str:
     return ".".join(k for _, k in stack)
 
 
-def _walk(node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int], dups: list[PlaybookIssue], source: str) -> None:
+def _walk(node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int], dups: list[PlaybookIssue], source: str,
+          seen_nodes: set[int]) -> None:
     lines.setdefault(path, node.start_mark.line + 1)
+    if id(node) in seen_nodes:  # an alias (*name) of a node already walked: once is enough, and
+        return                  # walking every expansion of nested aliases takes exponential time
+    seen_nodes.add(id(node))
     if isinstance(node, yaml.MappingNode):
         seen: dict[str, int] = {}
         for key_node, value_node in node.value:
@@ -119,11 +124,11 @@ def _walk(node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int], dups: list[
                 continue
             seen[key] = line
             lines[path + (key,)] = line
-            _walk(value_node, path + (key,), lines, dups, source)
+            _walk(value_node, path + (key,), lines, dups, source, seen_nodes)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
             lines[path + (i,)] = item.start_mark.line + 1
-            _walk(item, path + (i,), lines, dups, source)
+            _walk(item, path + (i,), lines, dups, source, seen_nodes)
 
 
 def _all_field_names() -> set[str]:
@@ -149,5 +154,17 @@ def _issue_from(err: dict, smap: SourceMap) -> PlaybookIssue:
     else:
         message = err["msg"].removeprefix("Value error, ")
         if kind in ("literal_error", "enum") or kind.endswith("_parsing") or kind.endswith("_type"):
-            message += f" (got {err.get('input')!r})"
+            message += f" (got {_shown(err.get('input'))})"
     return smap.issue("error", path, message)
+
+
+def _shown(value: object, limit: int = 80) -> str:
+    """A value for a message, cut to ``limit`` characters; ``reprlib`` never renders more than a
+    few items, so a list pulled in by nested aliases (``*a``) cannot blow up the message."""
+    text = _SHORT.repr(value)
+    return text if len(text) <= limit else text[: limit - 5] + " …" + text[-2:]
+
+
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxtuple, _SHORT.maxdict = 3, 4, 4, 4
+_SHORT.maxstring = _SHORT.maxother = 60
