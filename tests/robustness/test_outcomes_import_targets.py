@@ -6,6 +6,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pytest
 
 from tests.robustness.conftest import copy_of, invoke
 
@@ -22,17 +23,19 @@ def _snapshot(data: Path) -> dict[str, bytes]:
     return {p.relative_to(data).as_posix(): p.read_bytes() for p in sorted(data.rglob("*")) if p.is_file()}
 
 
-def test_accounts_without_account_id(saas_csv_dir: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("header, rule", [("customer_key", "required column present"),
+                                          ("Account_ID", "column name spelt as in the contract")])
+def test_accounts_without_account_id(saas_csv_dir: Path, tmp_path: Path, header: str, rule: str) -> None:
     data = copy_of(saas_csv_dir, tmp_path)
-    accounts = pd.read_csv(data / "accounts.csv", dtype=str).rename(columns={"account_id": "Account_ID"})
+    accounts = pd.read_csv(data / "accounts.csv", dtype=str).rename(columns={"account_id": header})
     accounts.to_csv(data / "accounts.csv", index=False)
     crm = _outcome_file(tmp_path, data)
     before = _snapshot(data)
     result = invoke("outcomes", "import", crm, "--data", data)
     assert result.exit_code == 1, result.output
     assert isinstance(result.exception, SystemExit), result.exception  # before: KeyError traceback
-    assert "accounts.account_id: rule 'required column present'" in result.output
-    assert "Account_ID" in result.output
+    assert f"accounts.account_id: rule '{rule}'" in result.output
+    assert header in result.output
     assert _snapshot(data) == before
 
 
