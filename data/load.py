@@ -290,9 +290,13 @@ def _existing(source: str | Path) -> Path:
 def _read_file(file: Path) -> pd.DataFrame:
     if file.suffix == ".parquet":
         return pd.read_parquet(file)
-    header = pd.read_csv(file, dtype=str, header=None, nrows=1, keep_default_na=False).iloc[0].tolist()
-    _check_csv_header([str(h) for h in header])
-    frame = pd.read_csv(file, dtype=str, keep_default_na=False, na_values=[""])
+    try:
+        header = pd.read_csv(file, dtype=str, header=None, nrows=1, keep_default_na=False).iloc[0].tolist()
+        _check_csv_header([str(h) for h in header])
+        frame = pd.read_csv(file, dtype=str, keep_default_na=False, na_values=[""])
+    except UnicodeDecodeError as exc:  # Excel's "CSV" is often Windows-1252 or UTF-16
+        raise ValueError(f"not UTF-8 text (byte {exc.object[exc.start:exc.start + 1]!r} cannot be read); "
+                         "save the file as CSV UTF-8") from None
     if not isinstance(frame.index, pd.RangeIndex):
         # rows hold more fields than the header names: pandas would take the first column(s) as
         # the index and shift every value one column left

@@ -80,3 +80,13 @@ def test_a_value_beyond_the_header_is_an_error(saas_csv_dir: Path, tmp_path: Pat
     result = invoke("validate", "--data", data)
     assert result.exit_code == 1, result.output
     assert "row 3 has more values than the header has columns (9)" in result.output
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "utf-16"])
+def test_a_file_not_in_utf8_says_so(saas_csv_dir: Path, tmp_path: Path, encoding: str) -> None:
+    data = copy_of(saas_csv_dir, tmp_path)
+    frame = pd.read_csv(data / "accounts.csv", dtype=str, keep_default_na=False).assign(name="Café Müller")
+    frame.to_csv(data / "accounts.csv", index=False, encoding=encoding)
+    result = invoke("validate", "--data", data)
+    assert result.exit_code == 1, result.output
+    assert "accounts.csv: not UTF-8 text" in result.output and "save the file as CSV UTF-8" in result.output
