@@ -161,6 +161,22 @@ def parse_mapping(raw: Mapping[str, Any], default: FieldMapping | None, where: s
     return FieldMapping(key=key, fields=tuple(specs.values()))
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """Safe YAML whose mappings refuse a repeated key (plain YAML silently keeps the last one,
+    so ``key:`` written twice would upsert on whichever came second)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: dict[object, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {key!r} appears twice (lines {seen[key]} and {line})", key_node.start_mark)
+            seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_mapping(path: str | Path, default: FieldMapping | None = None) -> FieldMapping:
     """Read a mapping file (``.toml``, ``.yaml`` or ``.yml``); errors name the file and key."""
     path = Path(path)
@@ -171,13 +187,16 @@ def load_mapping(path: str | Path, default: FieldMapping | None = None) -> Field
         if path.suffix == ".toml":
             raw = tomllib.loads(text)
         elif path.suffix in (".yaml", ".yml"):
-            raw = yaml.safe_load(text) or {}
+            raw = yaml.load(text, Loader=_UniqueKeyLoader) or {}
         else:
             raise UpsellError(f"{path}: a mapping file is .toml, .yaml or .yml")
     except tomllib.TOMLDecodeError as exc:
         raise UpsellError(f"{path}: not valid TOML ({exc})") from None
     except yaml.YAMLError as exc:
-        raise UpsellError(f"{path}: not valid YAML ({exc})") from None
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise UpsellError(f"{where}: not valid YAML ({problem})") from None
     if not isinstance(raw, Mapping):
         raise UpsellError(f"{path}: expected a table/mapping at the top level")
     return parse_mapping(raw, default, str(path))
