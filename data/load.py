@@ -175,8 +175,9 @@ def _open(path: Path, con: duckdb.DuckDBPyConnection, in_memory: bool
         except duckdb.Error as exc:
             raise UpsellError(f"{path}: not a readable DuckDB database ({_first_line(exc)})") from None
     else:
+        locations = table_locations(path)  # first: it says when the path is not a data directory
         found, notes = {}, ignored_files_note(path)
-        for name, file in table_locations(path).items():
+        for name, file in locations.items():
             duckdb_failed = ""
             if file.is_dir():
                 notes.append(f"{name}: {file.name} is a directory of parquet files; "

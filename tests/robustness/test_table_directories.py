@@ -62,3 +62,10 @@ def test_file_and_directory_for_one_table_is_an_error(saas_parquet_dir: Path, tm
     result = invoke("validate", "--data", data)
     assert result.exit_code == 1, result.output
     assert "one file per table" in result.output
+
+
+def test_a_table_file_given_as_the_data_directory(saas_csv_dir: Path) -> None:
+    result = invoke("validate", "--data", saas_csv_dir / "accounts.csv")
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit), result.exception  # before: NotADirectoryError traceback
+    assert "expected a data directory or a DuckDB file" in result.output
