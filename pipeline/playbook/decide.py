@@ -38,6 +38,7 @@ from data.errors import UpsellError
 from data.id_positions import as_text_array, positions_in
 from pipeline.playbook.capacity import NONE, assign, used_this_week
 from pipeline.playbook.conditions import parse_condition
+from pipeline.playbook.feature_names import known_features
 from pipeline.playbook.lint import check_playbook
 from pipeline.playbook.route import ConditionCache, NodeCodes, joined_labels, route
 from pipeline.playbook.schema import (
@@ -70,11 +71,14 @@ def decide(
 
     ``offers`` is the offers history (contract table; may be None), ``accounts`` supplies
     ``owner_id`` and ``segment``/``plan_tier``. Raises ``UpsellError`` on bad input and
-    ``PlaybookError`` when the playbook has lint errors. The frame's ``attrs["missing_features"]``
-    lists condition names absent from ``scored`` (treated as missing for every account).
+    ``PlaybookError`` when the playbook has lint errors (unknown feature names included). The
+    frame's ``attrs["missing_features"]`` lists condition names absent from ``scored`` (treated as
+    missing for every account).
     """
     as_of = _timestamp(as_of)
-    check_playbook(playbook)
+    # every condition name must be a feature of the catalogue (a metric's features for any metric):
+    # a typo would otherwise read as missing for every account and its branch would never fire
+    check_playbook(playbook, known_features()[0])
     ids, order = _account_ids(scored)
     n = len(ids)
     account_rank = np.empty(n, dtype=np.int64)
