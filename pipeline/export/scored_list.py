@@ -19,6 +19,14 @@ TIMESTAMP_COLUMNS: tuple[str, ...] = ("as_of", "due_at")
 NUMERIC_COLUMNS: tuple[str, ...] = ("score", "rank", "priority", "expected_value")
 
 
+# text columns of the scored list: read as written (a run_id of digits, an owner id 007, a model
+# version "10" stay text)
+TEXT_COLUMNS: tuple[str, ...] = (
+    "account_id", "score_band", "triggers", "decision_path", "final_node", "action", "offer_type", "channel",
+    "owner_role", "owner_id", "reason_1", "reason_2", "reason_3", "model_name", "model_version", "run_id",
+)
+
+
 def read_scored_list(path: str | Path) -> pd.DataFrame:
     """Read a scored list written by ``upsell score``/``nightly`` (parquet or CSV)."""
     path = Path(path)
@@ -28,7 +36,7 @@ def read_scored_list(path: str | Path) -> pd.DataFrame:
         if path.suffix == ".parquet":
             frame = pd.read_parquet(path)
         elif path.name.endswith((".csv", ".csv.gz")):
-            frame = pd.read_csv(path, dtype={"account_id": "str", "model_version": "str", "owner_id": "str"},
+            frame = pd.read_csv(path, dtype={name: "str" for name in TEXT_COLUMNS},
                                 keep_default_na=False, na_values=[""])
         else:
             raise UpsellError(f"{path}: a scored list is a .parquet or .csv file")
@@ -38,7 +46,8 @@ def read_scored_list(path: str | Path) -> pd.DataFrame:
         raise UpsellError(f"{path}: cannot read the scored list ({str(exc).splitlines()[0][:200]})") from None
     for name in TIMESTAMP_COLUMNS:
         if name in frame.columns and not pd.api.types.is_datetime64_any_dtype(frame[name].dtype):
-            parsed = pd.to_datetime(frame[name], errors="coerce", utc=True).dt.tz_localize(None)
+            # ISO 8601 only: a guessing parser reads a re-saved 01/07/2026 as 7 January
+            parsed = pd.to_datetime(frame[name], errors="coerce", utc=True, format="ISO8601").dt.tz_localize(None)
             bad = parsed.isna() & frame[name].notna()
             if bad.any():
                 raise UpsellError(f"{path}: column {name!r}: rule 'ISO 8601 date/time' broken; e.g. rows "
