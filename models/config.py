@@ -5,7 +5,10 @@ file and key, so a typo never silently falls back to a default.
 """
 from __future__ import annotations
 
+import difflib
+import re
 import tomllib
+from functools import cache
 from importlib.resources import files
 from pathlib import Path
 from typing import Any, Literal
@@ -94,8 +97,12 @@ def load_config(path: str | Path | None = None, overrides: dict[str, dict[str, A
             raise UpsellError(f"model config file {path} does not exist") from None
         except tomllib.TOMLDecodeError as exc:
             raise UpsellError(f"{path}: not valid TOML: {exc}") from None
+        if isinstance(user.get("lightgbm"), dict):
+            _check_lightgbm_keys(user["lightgbm"], source, path.read_text(encoding="utf-8"))
         raw = _overlay(raw, user, source)
     if overrides:
+        if isinstance(overrides.get("lightgbm"), dict):
+            _check_lightgbm_keys(overrides["lightgbm"], "overrides")
         raw = _overlay(raw, overrides, "overrides")
     try:
         return ModelConfig.model_validate(raw)
@@ -104,3 +111,35 @@ def load_config(path: str | Path | None = None, overrides: dict[str, dict[str, A
             f"[{'.'.join(str(p) for p in err['loc'])}] {err['msg']} (got {err.get('input')!r})" for err in exc.errors()
         )
         raise UpsellError(f"{source}: invalid model settings: {problems}") from None
+
+
+@cache
+def lightgbm_parameter_names() -> frozenset[str]:
+    """Every parameter name LightGBM accepts, aliases included (from the library itself); empty
+    when this LightGBM cannot list them, and then nothing is checked."""
+    try:
+        from lightgbm.basic import _ConfigAliases
+
+        aliases = _ConfigAliases._get_all_param_aliases()
+    except Exception:  # noqa: BLE001 - an older or newer LightGBM without the listing
+        return frozenset()
+    return frozenset(aliases) | frozenset(name for names in aliases.values() for name in names)
+
+
+def _check_lightgbm_keys(values: dict[str, Any], source: str, text: str | None = None) -> None:
+    """LightGBM only logs a warning for a parameter it does not know and trains with its default,
+    so ``num_leavs = 7`` would silently train another model: refuse it, naming file, line and key."""
+    known = lightgbm_parameter_names()
+    if not known:
+        return
+    for key in values:
+        if key in known:
+            continue
+        line = ""
+        if text is not None:
+            hit = re.search(rf"^[ \t]*[\"']?{re.escape(key)}[\"']?[ \t]*=", text, flags=re.MULTILINE)
+            if hit:
+                line = f":{text.count(chr(10), 0, hit.start()) + 1}"
+        close = difflib.get_close_matches(key, sorted(known), n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else "; see LightGBM's parameter list"
+        raise UpsellError(f"{source}{line}: [lightgbm] {key!r} is not a LightGBM parameter{hint}")

@@ -127,6 +127,19 @@ def test_config_file_overrides_and_typos(tmp_path):
         load_config(bad)
 
 
+def test_a_misspelt_lightgbm_parameter_is_refused_with_its_line(tmp_path):
+    """LightGBM itself only warns and trains with its default for an unknown key."""
+    typo = tmp_path / "leaves.toml"
+    typo.write_text("# more leaves\n[lightgbm]\nlearning_rate = 0.1\nnum_leavs = 7\n")
+    with pytest.raises(UpsellError, match=r"leaves.toml:4: \[lightgbm\] 'num_leavs' is not a LightGBM parameter; did you mean num_leaves"):
+        load_config(typo)
+    with pytest.raises(UpsellError, match="overrides: .*'max_dept'"):
+        load_config(overrides={"lightgbm": {"max_dept": 3}})
+    aliases = tmp_path / "aliases.toml"  # LightGBM's aliases and sklearn-style names are its own
+    aliases.write_text("[lightgbm]\nmin_child_samples = 50\ncolsample_bytree = 0.5\nreg_lambda = 1.0\n")
+    assert load_config(aliases).lightgbm["colsample_bytree"] == 0.5
+
+
 def test_model_matrix_codes_categories_by_their_text() -> None:
     from models.frame import to_matrix
 
