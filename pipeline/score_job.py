@@ -1,6 +1,7 @@
 """``upsell score``: the scored account list for one date, written to one file."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -13,6 +14,16 @@ from pipeline.nightly import _load, book_hash, package_version, write_frame_parq
 from pipeline.scoring import DEFAULT_REASONS_LIMIT, score_accounts
 
 
+@dataclass(frozen=True)
+class ScoredFile:
+    """What ``score_to_file`` wrote: the file, its row count, and notes worth a reader's eye
+    (model features absent today, stale data)."""
+
+    path: Path
+    rows: int
+    notes: list[str] = field(default_factory=list)
+
+
 def score_to_file(
     data: str | Path,
     as_of: str | pd.Timestamp,
@@ -22,7 +33,7 @@ def score_to_file(
     model_name: str | None = None,
     reasons_limit: int = DEFAULT_REASONS_LIMIT,
     engine: str = "duckdb",
-) -> Path:
+) -> ScoredFile:
     """Score ``data`` at ``as_of`` with the champion and the playbook; write ``out`` atomically."""
     from models.config import load_config
     from models.registry import load_champion
@@ -41,11 +52,12 @@ def score_to_file(
     model, info = load_champion(name)
     run_id = run_id_for({"data": fingerprint_source(data), "as_of": as_of.isoformat(), "model": [name, info.version],
                          "playbook": book_hash(book), "reasons_limit": reasons_limit, "code": package_version()})
-    scored = score_accounts(tables, as_of, book, model, model_name=name, model_version=info.version,
-                            run_id=run_id, reasons_limit=reasons_limit).scored
+    result = score_accounts(tables, as_of, book, model, model_name=name, model_version=info.version,
+                            run_id=run_id, reasons_limit=reasons_limit)
+    scored = result.scored
     if out.suffix == ".parquet":
         with atomic_path(out) as tmp:
             write_frame_parquet(scored, tmp)
     else:
         write_csv(scored, out)
-    return out
+    return ScoredFile(path=out, rows=len(scored), notes=list(result.notes))

@@ -41,6 +41,8 @@ SCORED_LIST_COLUMNS: tuple[str, ...] = (
 DEFAULT_REASONS_LIMIT = 10_000
 # Above this share of the model's features missing from today's data, scores are not trustworthy.
 MAX_MISSING_FEATURE_SHARE = 0.25
+# A note when the newest event before as_of is older than this (weekly usage feeds are normal).
+STALE_AFTER_DAYS = 30
 
 
 @dataclass
@@ -92,6 +94,7 @@ def score_accounts(
     features, missing = model_features(model, features)
     clock.lap("features")
     notes = [f"{len(missing)} model feature(s) absent today, scored as missing: {', '.join(missing)}"] if missing else []
+    notes += stale_data_notes(tables, as_of)
     scores = model.predict_proba(features)[:, 1]
     clock.lap("predict")
     scored_features = features.assign(score=scores)
@@ -109,6 +112,20 @@ def score_accounts(
     scored["run_id"] = run_id
     ordered = list(SCORED_LIST_COLUMNS) + [c for c in scored.columns if c not in SCORED_LIST_COLUMNS]
     return ScoringResult(scored=scored[ordered], features=features, notes=notes, timings=clock.laps)
+
+
+def stale_data_notes(tables: Tables, as_of: pd.Timestamp, after_days: int = STALE_AFTER_DAYS) -> list[str]:
+    """A note when the newest event before ``as_of`` is more than ``after_days`` old: the scores
+    then describe the accounts as they were that day (a stalled feed, or a mistyped --as-of).
+    A note, not an error: a quiet shop can go weeks without an event."""
+    from models.backtest import observed_until
+
+    seen = observed_until(tables, before=as_of)
+    if seen is None or as_of - seen <= pd.Timedelta(days=after_days):
+        return []
+    return [f"the data's latest event before {as_of:%Y-%m-%d} is on {seen:%Y-%m-%d}, "
+            f"{(as_of - seen).days} days earlier: features describe the accounts as of then "
+            "(is a source feed stalled, or is --as-of mistyped?)"]
 
 
 class _Clock:

@@ -38,8 +38,10 @@ def register(app: typer.Typer) -> None:
         """Features → champion model → SOP decisions → the scored account list."""
         from pipeline.score_job import score_to_file
 
-        path = score_to_file(data, as_of, playbook, out, model_name=model_name, reasons_limit=reasons_limit, engine=engine)
-        typer.echo(f"scored list: {path}")
+        result = score_to_file(data, as_of, playbook, out, model_name=model_name, reasons_limit=reasons_limit, engine=engine)
+        for note in result.notes:
+            typer.echo(f"note: {note}", err=True)
+        typer.echo(f"scored list: {result.path} ({result.rows:,} accounts)")
 
     @app.command()
     @user_errors
@@ -71,6 +73,8 @@ def register(app: typer.Typer) -> None:
                                     mapping=str(mapping) if mapping else None, changed_only=changed_only, table=table)
         result = run_nightly(data, as_of, playbook, out, export=request, model_name=model_name,
                              reasons_limit=reasons_limit, engine=engine)
+        for note in result.manifest.get("notes") or []:
+            typer.echo(f"note: {note}", err=True)
         typer.echo(f"run {result.run_id}: {len(result.scored):,} accounts scored → {result.out}")
 
     @app.command()

@@ -23,7 +23,7 @@ from features.output import write_features
 from features.pit import normalise_cutoffs
 from features.spine import build_spine
 from pipeline.scoring import (
-    DEFAULT_REASONS_LIMIT, SCORED_LIST_COLUMNS, ScoringResult, _with_reasons, assemble_scored_list,
+    DEFAULT_REASONS_LIMIT, SCORED_LIST_COLUMNS, ScoringResult, _with_reasons, assemble_scored_list, stale_data_notes,
 )
 from pipeline.spark.decide import decide_spark
 from pipeline.spark.load import Source, load_tables_spark
@@ -137,6 +137,7 @@ def run_spark_scoring(
     needed = list(model.features_)
     features, missing = with_model_columns(features, needed, list(model.categorical_features_))
     notes = [f"{len(missing)} model feature(s) absent today, scored as missing: {', '.join(missing)}"] if missing else []
+    notes += stale_data_notes(tables, as_of)
     scored = score_spark(session, features, uri, needed).localCheckpoint()
 
     offers = spark_frame(tables, "offers") if "offers" in tables else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -181,3 +182,13 @@ def test_score_command_writes_the_scored_list(champion: str, saas_dir: Path, tmp
     scored = pd.read_csv(out)
     assert list(scored.columns[: len(SCORED_LIST_COLUMNS)]) == list(SCORED_LIST_COLUMNS)
     assert scored["score"].between(0, 1).all()
+    assert "note:" not in result.output  # the data ends the day before AS_OF: nothing stale
+
+
+def test_score_notes_stale_data_on_the_terminal(champion: str, saas_dir: Path, tmp_path: Path) -> None:
+    """Scoring months after the data ends (a stalled feed, a mistyped --as-of) still scores, but says so."""
+    out = tmp_path / "late.parquet"
+    result = runner.invoke(app, ["score", "--data", str(saas_dir), "--as-of", "2026-10-01", "--playbook", "saas", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert re.search(r"note: the data's latest event before 2026-10-01 is on 2026-06-\d\d, 9\d days earlier", result.output)
+    assert out.is_file()

@@ -127,3 +127,20 @@ def test_cli_reasons_limit_default_is_the_library_default() -> None:
     for name in ("score", "nightly"):
         option = next(p for p in command.commands[name].params if p.name == "reasons_limit")
         assert option.default == DEFAULT_REASONS_LIMIT
+
+
+def test_stale_data_is_judged_by_the_newest_event_before_as_of() -> None:
+    """Events after as_of (a backfill of a past night) do not make old data look fresh."""
+    from data.tables import Tables
+    from pipeline.scoring import stale_data_notes
+
+    tables = Tables.from_frames({
+        "accounts": pd.DataFrame({"account_id": ["a"], "created_at": pd.to_datetime(["2025-01-01"])}),
+        "purchases": pd.DataFrame({"order_id": ["o1", "o2"], "account_id": ["a", "a"],
+                                   "ordered_at": pd.to_datetime(["2026-01-10", "2026-06-01"]), "amount": [1.0, 2.0]}),
+    })
+    assert stale_data_notes(tables, pd.Timestamp("2026-02-01")) == []  # 22 days: fresh enough
+    notes = stale_data_notes(tables, pd.Timestamp("2026-03-01"))
+    assert len(notes) == 1 and "latest event before 2026-03-01 is on 2026-01-10, 50 days earlier" in notes[0]
+    assert stale_data_notes(tables, pd.Timestamp("2026-06-15")) == []
+    assert stale_data_notes(Tables.from_frames({"accounts": tables.to_pandas("accounts")}), pd.Timestamp("2026-06-15")) == []
