@@ -81,7 +81,15 @@ def client() -> "MlflowClient":
     uri = tracking_uri()
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
-    return mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)
+    try:
+        return mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)
+    except Exception as exc:  # a database store connects here: wrong host, port, password, driver
+        reason = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
+        password = urlparse(uri).password
+        if password:
+            reason = reason.replace(password, "***")
+        raise UpsellError(f"MLflow tracking store {redacted(uri)} cannot be opened ({reason}); "
+                          "check MLFLOW_TRACKING_URI") from None
 
 
 def _experiment_id(c: "MlflowClient", name: str) -> str:

@@ -114,6 +114,7 @@ def train_and_register(
     name = model_name or cfg.registry.model_name
     as_of = pd.Timestamp(as_of).normalize()
     addon_categories = tuple(sorted(set(addon_categories)))
+    registry.client()  # an unreachable tracking store fails now, not after the training it would record
     model, frame = fit_at(tables, as_of, horizon_days, label, cfg, addon_categories=addon_categories)
 
     cutoff = evidence_cutoff(as_of, horizon_days)

@@ -130,6 +130,17 @@ def test_bad_input_exits_1_with_a_message(world_dir, mlflow_store):
     assert result.exit_code == 2
 
 
+def test_an_unusable_tracking_store_fails_before_training_and_hides_its_password(world_dir, monkeypatch):
+    import models.training
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "mssql+nosuchdriver://bob:S3cretPw@db.example:1433/mlflow")
+    monkeypatch.setattr(models.training, "fit_at", lambda *a, **k: pytest.fail("trained before opening the store"))
+    result = CliRunner().invoke(app, ["train", "--data", str(world_dir), "--as-of", "2024-12-01"])
+    assert result.exit_code == 1, result.output
+    assert "MLflow tracking store mssql+nosuchdriver://db.example:1433/mlflow cannot be opened" in result.output
+    assert "S3cretPw" not in result.output and "Traceback" not in result.output
+
+
 @pytest.mark.slow
 def test_champion_from_another_backtest_is_re_run_on_the_challengers_backtest(world_tables, mlflow_store):
     """A champion trained at another date has no metrics on this backtest: its recipe (settings,
