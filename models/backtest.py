@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import ibis
 import numpy as np
 import pandas as pd
 
@@ -87,24 +86,16 @@ def read_truth(data_dir: str | Path) -> pd.DataFrame | None:
     return truth
 
 
-def observed_until(tables: Tables, before: pd.Timestamp | None = None) -> pd.Timestamp | None:
-    """The latest event time in any table other than ``accounts`` (strictly ``before`` when given;
-    None when there is none)."""
+def observed_until(tables: Tables) -> pd.Timestamp | None:
+    """The latest event time in any table other than ``accounts`` (None when there is none)."""
     latest: list[pd.Timestamp] = []
     for name in tables:
         if name == "accounts":
             continue
-        column = tables[name][EVENT_TIME[name]]
-        value = _max_of(tables, column.max())  # answered from parquet statistics where they exist
-        if before is not None and value is not None and not pd.isna(value) and pd.Timestamp(value) >= before:
-            value = _max_of(tables, column.max(where=column.cast("timestamp") < ibis.literal(before.to_pydatetime())))
+        value = tables.con.to_pandas(tables[name][EVENT_TIME[name]].max().name("m").as_table())["m"].iloc[0]
         if value is not None and not pd.isna(value):
             latest.append(pd.Timestamp(value))
     return max(latest) if latest else None
-
-
-def _max_of(tables: Tables, value: ibis.Value) -> object:
-    return tables.con.to_pandas(value.name("m").as_table())["m"].iloc[0]
 
 
 def require_outcomes_until(tables: Tables, needed: pd.Timestamp, why: str, slack_days: int = 7) -> None:

@@ -41,8 +41,10 @@ SCORED_LIST_COLUMNS: tuple[str, ...] = (
 DEFAULT_REASONS_LIMIT = 10_000
 # Above this share of the model's features missing from today's data, scores are not trustworthy.
 MAX_MISSING_FEATURE_SHARE = 0.25
-# A note when the newest event before as_of is older than this (weekly usage feeds are normal).
+# A note when the newest event before as_of is older than this (weekly usage feeds are normal),
+# judged from the recency features every night computes anyway.
 STALE_AFTER_DAYS = 30
+RECENCY_FEATURES = ("use_days_since_last", "pur_days_since_last", "sup_days_since_last_ticket", "off_days_since_last")
 
 
 @dataclass
@@ -92,9 +94,9 @@ def score_accounts(
     if features.empty:
         raise UpsellError(f"no account is active at {as_of:%Y-%m-%d}: nothing to score")
     features, missing = model_features(model, features)
-    clock.lap("features")
     notes = [f"{len(missing)} model feature(s) absent today, scored as missing: {', '.join(missing)}"] if missing else []
-    notes += stale_data_notes(tables, as_of)
+    notes += stale_data_notes(freshest_event_days(features), as_of)
+    clock.lap("features")
     scores = model.predict_proba(features)[:, 1]
     clock.lap("predict")
     scored_features = features.assign(score=scores)
@@ -114,18 +116,24 @@ def score_accounts(
     return ScoringResult(scored=scored[ordered], features=features, notes=notes, timings=clock.laps)
 
 
-def stale_data_notes(tables: Tables, as_of: pd.Timestamp, after_days: int = STALE_AFTER_DAYS) -> list[str]:
+def freshest_event_days(features: pd.DataFrame) -> float | None:
+    """Days from the cutoff back to the newest usage, purchase, ticket or offer of any scored
+    account (the smallest of the recency features); None when no such feature has a value."""
+    present = [c for c in RECENCY_FEATURES if c in features.columns]
+    if not present:
+        return None
+    values = features[present].to_numpy(dtype="float64", na_value=np.nan)
+    return None if np.isnan(values).all() else float(np.nanmin(values))
+
+
+def stale_data_notes(freshest_days: float | None, as_of: pd.Timestamp, after_days: int = STALE_AFTER_DAYS) -> list[str]:
     """A note when the newest event before ``as_of`` is more than ``after_days`` old: the scores
     then describe the accounts as they were that day (a stalled feed, or a mistyped --as-of).
     A note, not an error: a quiet shop can go weeks without an event."""
-    from models.backtest import observed_until
-
-    seen = observed_until(tables, before=as_of)
-    if seen is None or as_of - seen <= pd.Timedelta(days=after_days):
+    if freshest_days is None or freshest_days <= after_days:
         return []
-    return [f"the data's latest event before {as_of:%Y-%m-%d} is on {seen:%Y-%m-%d}, "
-            f"{(as_of - seen).days} days earlier: features describe the accounts as of then "
-            "(is a source feed stalled, or is --as-of mistyped?)"]
+    return [f"the newest usage, purchase, ticket or offer before {as_of:%Y-%m-%d} is {freshest_days:.0f} days old: "
+            "features describe the accounts as of then (is a source feed stalled, or is --as-of mistyped?)"]
 
 
 class _Clock:

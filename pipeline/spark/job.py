@@ -23,7 +23,8 @@ from features.output import write_features
 from features.pit import normalise_cutoffs
 from features.spine import build_spine
 from pipeline.scoring import (
-    DEFAULT_REASONS_LIMIT, SCORED_LIST_COLUMNS, ScoringResult, _with_reasons, assemble_scored_list, stale_data_notes,
+    DEFAULT_REASONS_LIMIT, SCORED_LIST_COLUMNS, ScoringResult, _with_reasons, assemble_scored_list,
+    RECENCY_FEATURES, stale_data_notes,
 )
 from pipeline.spark.decide import decide_spark
 from pipeline.spark.load import Source, load_tables_spark
@@ -137,7 +138,12 @@ def run_spark_scoring(
     needed = list(model.features_)
     features, missing = with_model_columns(features, needed, list(model.categorical_features_))
     notes = [f"{len(missing)} model feature(s) absent today, scored as missing: {', '.join(missing)}"] if missing else []
-    notes += stale_data_notes(tables, as_of)
+    recency = [c for c in RECENCY_FEATURES if c in features.columns]
+    if recency:
+        from pyspark.sql import functions as F
+
+        minima = [v for v in features.agg(*[F.min(c) for c in recency]).first() if v is not None]
+        notes += stale_data_notes(float(min(minima)) if minima else None, as_of)
     scored = score_spark(session, features, uri, needed).localCheckpoint()
 
     offers = spark_frame(tables, "offers") if "offers" in tables else None

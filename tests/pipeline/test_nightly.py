@@ -190,5 +190,5 @@ def test_score_notes_stale_data_on_the_terminal(champion: str, saas_dir: Path, t
     out = tmp_path / "late.parquet"
     result = runner.invoke(app, ["score", "--data", str(saas_dir), "--as-of", "2026-10-01", "--playbook", "saas", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert re.search(r"note: the data's latest event before 2026-10-01 is on 2026-06-\d\d, 9\d days earlier", result.output)
+    assert re.search(r"note: the newest usage, purchase, ticket or offer before 2026-10-01 is 9\d days old", result.output)
     assert out.is_file()

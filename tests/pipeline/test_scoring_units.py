@@ -129,18 +129,14 @@ def test_cli_reasons_limit_default_is_the_library_default() -> None:
         assert option.default == DEFAULT_REASONS_LIMIT
 
 
-def test_stale_data_is_judged_by_the_newest_event_before_as_of() -> None:
-    """Events after as_of (a backfill of a past night) do not make old data look fresh."""
-    from data.tables import Tables
-    from pipeline.scoring import stale_data_notes
+def test_stale_data_is_judged_by_the_freshest_recency_feature() -> None:
+    from pipeline.scoring import freshest_event_days, stale_data_notes
 
-    tables = Tables.from_frames({
-        "accounts": pd.DataFrame({"account_id": ["a"], "created_at": pd.to_datetime(["2025-01-01"])}),
-        "purchases": pd.DataFrame({"order_id": ["o1", "o2"], "account_id": ["a", "a"],
-                                   "ordered_at": pd.to_datetime(["2026-01-10", "2026-06-01"]), "amount": [1.0, 2.0]}),
-    })
-    assert stale_data_notes(tables, pd.Timestamp("2026-02-01")) == []  # 22 days: fresh enough
-    notes = stale_data_notes(tables, pd.Timestamp("2026-03-01"))
-    assert len(notes) == 1 and "latest event before 2026-03-01 is on 2026-01-10, 50 days earlier" in notes[0]
-    assert stale_data_notes(tables, pd.Timestamp("2026-06-15")) == []
-    assert stale_data_notes(Tables.from_frames({"accounts": tables.to_pandas("accounts")}), pd.Timestamp("2026-06-15")) == []
+    features = pd.DataFrame({"account_id": ["a", "b", "c"], "use_days_since_last": [45.0, np.nan, 80.0],
+                             "off_days_since_last": [np.nan, 33.5, np.nan], "sub_mrr": [1.0, 0.0, 2.0]})
+    assert freshest_event_days(features) == 33.5
+    assert freshest_event_days(features[["account_id", "sub_mrr"]]) is None  # no recency feature
+    assert freshest_event_days(features.assign(off_days_since_last=np.nan, use_days_since_last=np.nan)) is None
+    assert stale_data_notes(33.5, pd.Timestamp("2026-03-01")) == ["the newest usage, purchase, ticket or offer before "
+        "2026-03-01 is 34 days old: features describe the accounts as of then (is a source feed stalled, or is --as-of mistyped?)"]
+    assert stale_data_notes(30.0, pd.Timestamp("2026-03-01")) == [] and stale_data_notes(None, pd.Timestamp("2026-03-01")) == []
