@@ -189,7 +189,7 @@ def _open(path: Path, con: duckdb.DuckDBPyConnection, in_memory: bool
                 except duckdb.Error as exc:  # let the pandas reader try, and report its reason if it fails too
                     duckdb_failed = _first_line(exc)
             try:
-                frames[name] = _read_file(file)
+                frames[name] = read_table_frame(file)
             except Exception as exc:  # any reader failure is the user's file, reported with its cause
                 kind = "parquet" if file.suffix == ".parquet" else "CSV with a header row"
                 problems.append(Problem(table=name, column=None, rule=f"readable {kind} file",
@@ -288,7 +288,10 @@ def _existing(source: str | Path) -> Path:
     return path
 
 
-def _read_file(file: Path) -> pd.DataFrame:
+def read_table_frame(file: Path) -> pd.DataFrame:
+    """One table file as pandas, untyped (CSV as text): the reader every path into the pipeline
+    shares, so CSV quirks (repeated or non-comma headers, trailing delimiters, non-UTF-8 text)
+    are caught the same way wherever a file comes in. Raises ``ValueError`` with the reason."""
     if file.suffix == ".parquet":
         return pd.read_parquet(file)
     try:

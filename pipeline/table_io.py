@@ -13,7 +13,7 @@ import pandas as pd
 from data.atomic import atomic_path
 from data.coerce import coerce_table
 from data.errors import DataContractError, UpsellError
-from data.load import table_files
+from data.load import read_table_frame, table_files
 from data.problems import render_problems
 
 CSV_TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -36,10 +36,7 @@ def read_table_file(path: str | Path, name: str) -> pd.DataFrame:
     """A contract table from one parquet/CSV file, coerced to the contract's types."""
     path = Path(path)
     try:
-        if path.suffix == ".parquet":
-            raw = pd.read_parquet(path)
-        else:
-            raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+        raw = read_table_frame(path)
     except Exception as exc:  # the user's file: say which and why
         raise UpsellError(f"{path}: cannot read table {name!r} ({str(exc).splitlines()[0][:200]})") from None
     typed, problems = coerce_table(name, raw)

@@ -90,3 +90,19 @@ def test_a_file_not_in_utf8_says_so(saas_csv_dir: Path, tmp_path: Path, encoding
     result = invoke("validate", "--data", data)
     assert result.exit_code == 1, result.output
     assert "accounts.csv: not UTF-8 text" in result.output and "save the file as CSV UTF-8" in result.output
+
+
+def test_single_table_files_read_by_the_feedback_loop_get_the_same_csv_checks(tmp_path: Path) -> None:
+    """outcomes import, review and export --data read one table file at a time: a trailing
+    delimiter must not shift the columns there either, and a ';' file is refused with the reason."""
+    from data.errors import UpsellError
+    from pipeline.table_io import read_table_file
+
+    offers = tmp_path / "offers.csv"
+    offers.write_text("offer_id,account_id,offered_at,offer_type,channel,outcome\n"
+                      "O1,A1,2026-01-05,tier_upgrade,email,accepted,\n")
+    frame = read_table_file(offers, "offers")
+    assert frame.loc[0, "offer_id"] == "O1" and frame.loc[0, "outcome"] == "accepted"  # before: shifted left
+    offers.write_text("offer_id;account_id;offered_at\nO1;A1;2026-01-05\n")
+    with pytest.raises(UpsellError, match="separated by ';'"):
+        read_table_file(offers, "offers")
