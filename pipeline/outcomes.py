@@ -11,6 +11,8 @@ Importing it
   (``outcome_at``), and an outcome older than the one already recorded never overwrites it;
 - merges: known offers get their outcome fields updated, unknown ones are appended (they then
   need ``account_id``, ``offered_at``, ``offer_type`` and ``channel``; an id is derived from those);
+  a status-only file (no ``revenue`` or ``reenter_at`` column) keeps what is recorded there while
+  an offer's outcome stays the same;
 - writes the offers table atomically in its own format, and only when something changed, so
   importing the same file twice changes nothing.
 
@@ -159,8 +161,14 @@ def merge_outcomes(
     outcomes: pd.DataFrame,
     account_ids: pd.Index,
     source: str,
+    given: tuple[str, ...] = OUTCOME_FIELDS,
 ) -> tuple[pd.DataFrame, dict[str, int]]:
     """Pure: the offers table with ``outcomes`` (from ``prepare_outcomes``) merged in, and counts.
+
+    ``given`` names the outcome columns the file had. One it lacked (a status-only export without
+    ``revenue`` or ``reenter_at``) says nothing: a known offer keeps its recorded value while its
+    outcome stays the same, and loses it when the outcome changes (revenue belongs to an accepted
+    offer, a re-entry date to a deferred one).
 
     Raises ``DataContractError`` for rows that name an unknown offer_id without the facts to
     append it, natural keys that match several offers, unknown accounts, or outcomes dated
@@ -200,6 +208,7 @@ def merge_outcomes(
         if column not in offers.columns:
             offers[column] = pd.Series(None, index=offers.index, dtype=outcomes[column].dtype)
     rows = hits["_pos"].to_numpy()
+    hits = _keep_unsaid(hits, offers.iloc[rows], given)
     recorded_at = offers["outcome_at"].to_numpy()[rows]
     stale = ~pd.isna(recorded_at) & (hits["outcome_at"].to_numpy() < recorded_at)
     same = np.ones(len(hits), dtype=bool)
@@ -240,7 +249,8 @@ def import_outcomes(source: str | Path, data_dir: str | Path, *, dry_run: bool =
     offers = read_table_file(offers_file, "offers") if offers_file is not None else None
     _check_shapes(data_dir, {"accounts": accounts, "offers": offers})
     target = offers_file or Path(data_dir) / ("offers.csv" if _uses_csv(data_dir) else "offers.parquet")
-    merged, counts = merge_outcomes(offers, rows, pd.Index(accounts["account_id"].dropna()), str(source))
+    given = tuple(c for c in OUTCOME_FIELDS if c in raw.columns)
+    merged, counts = merge_outcomes(offers, rows, pd.Index(accounts["account_id"].dropna()), str(source), given)
     changed = counts["updated"] + counts["appended"] > 0
     if changed:
         report = validate_frames({"accounts": accounts, "offers": merged})
@@ -255,6 +265,20 @@ def import_outcomes(source: str | Path, data_dir: str | Path, *, dry_run: bool =
         source=str(source), offers_path=str(target), rows_read=len(raw), duplicates_dropped=duplicates,
         superseded=superseded, written=changed and not dry_run, notes=tuple(notes), **counts,
     )
+
+
+def _keep_unsaid(hits: pd.DataFrame, recorded: pd.DataFrame, given: tuple[str, ...]) -> pd.DataFrame:
+    """``hits`` with each outcome column the file did not have taken from the recorded offer
+    where the outcome is unchanged (and left empty where it changed)."""
+    unsaid = [c for c in OUTCOME_FIELDS if c not in given and c != "outcome"]
+    if not unsaid:
+        return hits
+    hits = hits.copy()
+    same_outcome = (recorded["outcome"].to_numpy() == hits["outcome"].to_numpy())
+    for column in unsaid:
+        kept = recorded[column].to_numpy()
+        hits[column] = hits[column].where(~same_outcome, pd.Series(kept, index=hits.index).astype(hits[column].dtype))
+    return hits
 
 
 def _check_data_dir(data_dir: Path) -> None:

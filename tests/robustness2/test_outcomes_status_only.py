@@ -1,0 +1,52 @@
+"""A status-only CRM export (offer_id, outcome, outcome_at: no revenue or reenter_at column) says
+nothing about revenue or re-entry dates: importing it must not wipe what the offers table holds."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from tests.robustness2.conftest import copy_of, invoke, offer
+
+
+def _offers(data: Path) -> pd.DataFrame:
+    return pd.read_parquet(data / "offers.parquet").set_index("offer_id")
+
+
+def test_status_only_export_keeps_recorded_revenue_and_reentry(saas_frames, saas_parquet_dir: Path, tmp_path: Path) -> None:
+    data = copy_of(saas_parquet_dir, tmp_path)
+    accepted, deferred = offer(saas_frames, "accepted"), offer(saas_frames, "deferred")
+    crm = tmp_path / "status.csv"
+    crm.write_text("offer_id,outcome,outcome_at\n"
+                   f"{accepted.offer_id},Accepted,{accepted.outcome_at:%Y-%m-%d %H:%M:%S}\n")
+    result = invoke("outcomes", "import", crm, "--data", data)
+    assert result.exit_code == 0, result.output
+    assert "1 unchanged" in result.output  # before: "1 updated", revenue emptied
+    after = _offers(data)
+    assert after.loc[accepted.offer_id, "revenue"] == accepted.revenue
+    assert after.loc[deferred.offer_id, "reenter_at"] == deferred.reenter_at
+
+
+def test_status_only_export_changing_the_outcome_clears_what_no_longer_applies(
+        saas_frames, saas_parquet_dir: Path, tmp_path: Path) -> None:
+    data = copy_of(saas_parquet_dir, tmp_path)
+    accepted = offer(saas_frames, "accepted")
+    later = accepted.outcome_at + pd.Timedelta(days=3)
+    crm = tmp_path / "status.csv"
+    crm.write_text(f"offer_id,outcome,outcome_at\n{accepted.offer_id},rejected,{later:%Y-%m-%d %H:%M:%S}\n")
+    result = invoke("outcomes", "import", crm, "--data", data)
+    assert result.exit_code == 0, result.output
+    row = _offers(data).loc[accepted.offer_id]
+    assert row["outcome"] == "rejected" and pd.isna(row["revenue"])  # revenue belongs to accepted offers only
+
+
+def test_an_empty_revenue_cell_is_what_the_file_says(saas_frames, saas_parquet_dir: Path, tmp_path: Path) -> None:
+    """The column is there, the cell is empty: the CRM says the revenue is unknown."""
+    data = copy_of(saas_parquet_dir, tmp_path)
+    accepted = offer(saas_frames, "accepted")
+    crm = tmp_path / "with_revenue.csv"
+    crm.write_text("offer_id,outcome,outcome_at,revenue\n"
+                   f"{accepted.offer_id},accepted,{accepted.outcome_at:%Y-%m-%d %H:%M:%S},\n")
+    result = invoke("outcomes", "import", crm, "--data", data)
+    assert result.exit_code == 0, result.output
+    assert pd.isna(_offers(data).loc[accepted.offer_id, "revenue"])
