@@ -177,6 +177,8 @@ def merge_outcomes(
     offers = _empty_offers() if offers is None else offers.reset_index(drop=True).copy()
     problems: list[Problem] = []
     position = _match(offers, outcomes)
+    near_position, near = _near_matches(offers, outcomes, position == -1)
+    position = position.where(near_position == -1, near_position)
     ambiguous = position == -2
     matched = position >= 0
     new = ~matched & ~ambiguous
@@ -189,6 +191,14 @@ def merge_outcomes(
     check(ambiguous, "offer_id", "account_id + offered_at + offer_type names one offer (several match; give offer_id)")
     incomplete = new & outcomes[["account_id", "offered_at", "offer_type", "channel"]].isna().any(axis=1)
     check(incomplete, "offer_id", "an offer not in the offers table needs account_id, offered_at, offer_type and channel")
+    near_copy = new & near.notna()
+    if near_copy.any():
+        problems.append(Problem(
+            table="outcomes", column="offered_at", n_rows=int(near_copy.sum()),
+            rule="no offer has exactly this account_id + offered_at + offer_type, but one of the same account and "
+                 "type was made within a day (give its offer_id, or its exact offered_at and offer_type)",
+            examples=_shown(pd.concat([near[near_copy].rename("near_offer"), outcomes[near_copy]], axis=1))))
+    new &= ~near_copy
     check(new & ~incomplete & ~outcomes["account_id"].isin(account_ids), "account_id",
           "account_id exists in accounts")
     offered_at = outcomes["offered_at"].copy()
@@ -338,6 +348,47 @@ def _match(offers: pd.DataFrame, outcomes: pd.DataFrame) -> pd.Series:
         pos = found["first"].fillna(-1).astype("int64").where(found["size"].fillna(0) <= 1, -2)
         position[~has_id] = pos
     return position
+
+
+def _near_matches(offers: pd.DataFrame, outcomes: pd.DataFrame, unmatched: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """CRM exports often give ``offered_at`` at another precision than the offers table (a date
+    without its time) or the offer type in other case. For natural-key rows that matched nothing:
+    the offers of the same account and offer type (case and spaces aside) made within a day.
+
+    Returns (position, near): a date-only row with exactly one such offer, spelt the same, matches
+    it (the window spans the neighbouring dates, for a CRM that dates in local time); any other
+    row with such offers gets them listed in ``near`` (to refuse it rather than append a copy).
+    """
+    position = pd.Series(-1, index=outcomes.index, dtype="int64")
+    near = pd.Series(None, index=outcomes.index, dtype="object")
+    rows = outcomes[unmatched & outcomes["offer_id"].isna() & outcomes[list(NATURAL_KEY)].notna().all(axis=1)]
+    if rows.empty or offers.empty:
+        return position, near
+    left = pd.DataFrame({"_i": rows.index, "account_id": rows["account_id"].astype("str"),
+                         "_type": _folded(rows["offer_type"]), "_at": rows["offered_at"].astype("datetime64[us]"),
+                         "_spelt": rows["offer_type"].astype("str")})
+    right = pd.DataFrame({"_pos": np.arange(len(offers)), "account_id": offers["account_id"].astype("str"),
+                          "_type": _folded(offers["offer_type"]), "_offer_at": offers["offered_at"].astype("datetime64[us]"),
+                          "_offer_type": offers["offer_type"].astype("str"), "_offer_id": offers["offer_id"].astype("str")})
+    pairs = left.merge(right, on=["account_id", "_type"])
+    day = pd.Timedelta(days=1)
+    date_only = pairs["_at"] == pairs["_at"].dt.normalize()
+    low = pairs["_at"] - day
+    high = pairs["_at"] + day + date_only.astype("int64") * day
+    pairs = pairs[(pairs["_offer_at"] >= low) & (pairs["_offer_at"] < high)]
+    for i, found in pairs.groupby("_i", sort=False):
+        first = found.iloc[0]
+        if len(found) == 1 and first["_at"] == first["_at"].normalize() and first["_offer_type"] == first["_spelt"]:
+            position[i] = int(first["_pos"])
+        else:
+            shown = found.head(3)
+            near[i] = ", ".join(f"{oid} {at:%Y-%m-%d %H:%M:%S}" + ("" if kind == first["_spelt"] else f" {kind}")
+                                for oid, kind, at in zip(shown["_offer_id"], shown["_offer_type"], shown["_offer_at"]))
+    return position, near
+
+
+def _folded(values: pd.Series) -> pd.Series:
+    return values.astype("str").str.strip().str.casefold().str.replace(r"[\s-]+", "_", regex=True)
 
 
 def _derived_id(key: str) -> str:
