@@ -79,11 +79,15 @@ def read_outcome_file(path: str | Path) -> pd.DataFrame:
     raise UpsellError(f"{path}: an outcome file is .csv, .csv.gz or .parquet")
 
 
-def prepare_outcomes(raw: pd.DataFrame, source: str) -> tuple[pd.DataFrame, int, int, list[str]]:
+def prepare_outcomes(
+    raw: pd.DataFrame, source: str, now: pd.Timestamp | None = None,
+) -> tuple[pd.DataFrame, int, int, list[str]]:
     """Pure: validate and type the CRM rows, drop duplicates, keep each offer's latest outcome.
 
-    Returns (rows, duplicates dropped, superseded outcomes, notes). Raises ``DataContractError``
-    listing every problem; ``source`` names the file in the message.
+    ``now`` (naive UTC; default: the clock) bounds ``outcome_at``: an outcome dated more than a day
+    ahead is a typo that would otherwise stay the offer's latest outcome forever. Returns (rows,
+    duplicates dropped, superseded outcomes, notes). Raises ``DataContractError`` listing every
+    problem; ``source`` names the file in the message.
     """
     problems: list[Problem] = []
     notes: list[str] = []
@@ -126,6 +130,8 @@ def prepare_outcomes(raw: pd.DataFrame, source: str) -> tuple[pd.DataFrame, int,
     check(no_key, "offer_id", "offer_id, or all of account_id + offered_at + offer_type, given")
     check(~typed["outcome"].isin(IMPORTED_OUTCOMES), "outcome", f"one of {', '.join(IMPORTED_OUTCOMES)}")
     check(typed["outcome_at"].isna(), "outcome_at", "not null (when the outcome happened)")
+    latest = (pd.Timestamp.now(tz="UTC").tz_localize(None) if now is None else pd.Timestamp(now)) + pd.Timedelta(days=1)
+    check(typed["outcome_at"] > latest, "outcome_at", f"not in the future (after {latest:%Y-%m-%d %H:%M} UTC)")
     check(typed["revenue"] < 0, "revenue", ">= 0")
     check((typed["revenue"] > 0) & (typed["outcome"] != "accepted"), "revenue", "revenue only on accepted offers")
     check((typed["outcome"] == "deferred") & typed["reenter_at"].isna(), "reenter_at",
@@ -203,7 +209,11 @@ def merge_outcomes(
           "account_id exists in accounts")
     offered_at = outcomes["offered_at"].copy()
     offered_at[matched] = offers["offered_at"].to_numpy()[position[matched]]
-    check(outcomes["outcome_at"] < offered_at, "outcome_at", "outcome_at >= offered_at (of the offer)")
+    before_offer = outcomes["outcome_at"] < offered_at
+    if before_offer.any():  # show the offer's own offered_at, not the file's (often empty)
+        problems.append(Problem(table="outcomes", column="outcome_at", rule="outcome_at >= offered_at (of the offer)",
+                                n_rows=int(before_offer.sum()),
+                                examples=_shown(outcomes[before_offer].assign(offered_at=offered_at[before_offer]))))
     if problems:
         raise DataContractError(render_problems(problems, source), problems)
 
@@ -243,15 +253,18 @@ def merge_outcomes(
     return offers, counts
 
 
-def import_outcomes(source: str | Path, data_dir: str | Path, *, dry_run: bool = False) -> OutcomeImportResult:
+def import_outcomes(
+    source: str | Path, data_dir: str | Path, *, dry_run: bool = False, now: pd.Timestamp | None = None,
+) -> OutcomeImportResult:
     """Read, validate and merge a CRM outcome file into ``data_dir``'s offers table.
 
-    Nothing is written on any problem, on ``dry_run``, or when the file changes nothing.
+    Nothing is written on any problem, on ``dry_run``, or when the file changes nothing. ``now``
+    (default: the clock) is the latest plausible ``outcome_at``, give or take a day.
     """
     source = Path(source)
     _check_data_dir(Path(data_dir))
     raw = read_outcome_file(source)
-    rows, duplicates, superseded, notes = prepare_outcomes(raw, str(source))
+    rows, duplicates, superseded, notes = prepare_outcomes(raw, str(source), now)
     accounts = read_table(data_dir, "accounts")
     if accounts is None:
         raise UpsellError(f"{data_dir}: no accounts table (outcomes are merged into a data directory)")
