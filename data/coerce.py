@@ -20,9 +20,17 @@ from data.problems import MAX_EXAMPLES, Problem
 _OFFSET = re.compile(r"(Z|[+-]\d\d:?\d\d)$", re.IGNORECASE)
 _HAS_OFFSET = re.compile(r"(?:Z|[+-]\d\d:?\d\d)$", re.IGNORECASE)
 TEXT_WHITESPACE = " \t\n\r\x0b\x0c"
-_TRUE = {"true", "t", "1", "yes", "y"}
-_FALSE = {"false", "f", "0", "no", "n"}
-_INT64_LIMIT = 9.2e18  # inside int64 and exact in float64 (as data.sql_columns)
+TRUE_TEXT = ("true", "t", "1", "yes", "y")  # boolean spellings, after trimming and lower-casing
+FALSE_TEXT = ("false", "f", "0", "no", "n")
+_TRUE = set(TRUE_TEXT)
+_FALSE = set(FALSE_TEXT)
+INT64_LIMIT = 9.2e18  # inside int64 and exact in float64 (as data.sql_columns)
+# Rule names of the type checks, shared with the Spark engine (pipeline.spark.coerce).
+RULE_TIMESTAMP = "ISO 8601 date/time"
+RULE_MIXED_OFFSETS = "one time zone per column (naive UTC, or one fixed offset); found mixed offsets"
+RULE_NUMBER = "number"
+RULE_WHOLE_NUMBER = "whole number"
+RULE_TRUE_FALSE = "true/false"
 
 
 def coerce_table(table: str, raw: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
@@ -104,12 +112,11 @@ def _to_timestamp(s: pd.Series, as_date: bool) -> tuple[pd.Series, pd.Series | N
         if zone.nunique() > 1:
             bad = pd.Series(False, index=s.index)
             bad[zone.index] = zone != zone.mode().iloc[0]
-            rule = "one time zone per column (naive UTC, or one fixed offset); found mixed offsets"
-            return pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]"), bad, rule
+            return pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]"), bad, RULE_MIXED_OFFSETS
     parsed = pd.to_datetime(text, errors="coerce", utc=True, format="ISO8601")
     bad = parsed.isna() & ~blank
     out = parsed.dt.tz_localize(None)
-    return _unit(out, as_date), bad, "ISO 8601 date/time"
+    return _unit(out, as_date), bad, RULE_TIMESTAMP
 
 
 def _unit(s: pd.Series, as_date: bool) -> pd.Series:
@@ -124,22 +131,22 @@ def _to_number(s: pd.Series, integral: bool) -> tuple[pd.Series, pd.Series | Non
     num = pd.to_numeric(s, errors="coerce")
     bad = num.isna() & ~blank
     if not integral:
-        return num.astype("float64"), bad, "number"
+        return num.astype("float64"), bad, RULE_NUMBER
     as_float = num.astype("float64")
     # a fraction, inf, or beyond int64 (the SQL path's bound) is not a whole number we can hold
-    frac = num.notna() & ((as_float != np.floor(as_float)) | ~(as_float.abs() <= _INT64_LIMIT))
+    frac = num.notna() & ((as_float != np.floor(as_float)) | ~(as_float.abs() <= INT64_LIMIT))
     bad = bad | frac
     num = num.where(~frac)
-    return num.astype("float64").round().astype("Int64"), bad, "whole number"
+    return num.astype("float64").round().astype("Int64"), bad, RULE_WHOLE_NUMBER
 
 
 def _to_bool(s: pd.Series) -> tuple[pd.Series, pd.Series | None, str]:
     if pd.api.types.is_bool_dtype(s.dtype):
-        return s.astype("boolean"), None, "true/false"
+        return s.astype("boolean"), None, RULE_TRUE_FALSE
     blank = _blank(s)
     text = s.astype("str").str.strip(TEXT_WHITESPACE).str.lower()
     out = pd.Series(pd.NA, index=s.index, dtype="boolean")
     out[text.isin(_TRUE) & ~blank] = True
     out[text.isin(_FALSE) & ~blank] = False
     bad = out.isna() & ~blank
-    return out, bad, "true/false"
+    return out, bad, RULE_TRUE_FALSE

@@ -42,6 +42,11 @@ from data.validate_sql import check_stored
 FILE_SUFFIXES = (".parquet", ".csv", ".csv.gz")
 DUCKDB_SUFFIXES = (".duckdb", ".ddb", ".db")
 _RESERVED = {"file_row_number", "rowid", "__upsell_row"}  # names our row numbering would shadow
+# Rule names of the file-level problems, shared with the Spark loader (pipeline.spark.load).
+RULE_ONE_FILE = "one file per table"
+RULE_TABLE_IS_FILE = "a table is a file"
+RULE_READABLE_PARQUET = "readable parquet file"
+RULE_READABLE_CSV = "readable CSV with a header row file"
 _runs = itertools.count(1)
 
 
@@ -55,7 +60,7 @@ def table_files(source: str | Path) -> dict[str, Path]:
     for name in TABLE_NAMES:
         candidates = [root / f"{name}{suffix}" for suffix in FILE_SUFFIXES if (root / f"{name}{suffix}").is_file()]
         if len(candidates) > 1:
-            problems.append(Problem(table=name, column=None, rule="one file per table",
+            problems.append(Problem(table=name, column=None, rule=RULE_ONE_FILE,
                                     detail="found " + ", ".join(p.name for p in candidates)))
         elif candidates:
             found[name] = candidates[0]
@@ -78,14 +83,12 @@ def table_locations(source: str | Path) -> dict[str, Path]:
             if not folder.is_dir():
                 continue
             if name in found:
-                problems.append(Problem(table=name, column=None, rule="one file per table",
+                problems.append(Problem(table=name, column=None, rule=RULE_ONE_FILE,
                                         detail=f"found {found[name].name} and the directory {folder.name}/"))
             elif suffix == ".parquet":
                 found[name] = folder
             else:
-                problems.append(Problem(table=name, column=None, rule="a table is a file",
-                                        detail=f"{folder.name} is a directory; only parquet tables may be "
-                                               "directories of part files"))
+                problems.append(table_directory_problem(name, folder.name))
     if problems:
         raise DataContractError(render_problems(problems, str(root)), problems)
     return found
@@ -191,8 +194,8 @@ def _open(path: Path, con: duckdb.DuckDBPyConnection, in_memory: bool
             try:
                 frames[name] = read_table_frame(file)
             except Exception as exc:  # any reader failure is the user's file, reported with its cause
-                kind = "parquet" if file.suffix == ".parquet" else "CSV with a header row"
-                problems.append(Problem(table=name, column=None, rule=f"readable {kind} file",
+                rule = RULE_READABLE_PARQUET if file.suffix == ".parquet" else RULE_READABLE_CSV
+                problems.append(Problem(table=name, column=None, rule=rule,
                                         detail=f"{file.name}: {_first_line(exc)}"))
             else:
                 if duckdb_failed:
@@ -296,11 +299,10 @@ def read_table_frame(file: Path) -> pd.DataFrame:
         return pd.read_parquet(file)
     try:
         header = pd.read_csv(file, dtype=str, header=None, nrows=1, keep_default_na=False).iloc[0].tolist()
-        _check_csv_header([str(h) for h in header])
+        check_csv_header([str(h) for h in header])
         frame = pd.read_csv(file, dtype=str, keep_default_na=False, na_values=[""])
     except UnicodeDecodeError as exc:  # Excel's "CSV" is often Windows-1252 or UTF-16
-        raise ValueError(f"not UTF-8 text (byte {exc.object[exc.start:exc.start + 1]!r} cannot be read); "
-                         "save the file as CSV UTF-8") from None
+        raise ValueError(not_utf8_reason(exc.object[exc.start:exc.start + 1])) from None
     if not isinstance(frame.index, pd.RangeIndex):
         # rows hold more fields than the header names: pandas would take the first column(s) as
         # the index and shift every value one column left
@@ -315,13 +317,29 @@ def _without_trailing_delimiters(file: Path, names: list) -> pd.DataFrame:
     beyond = body.iloc[:, len(names):].notna().any(axis=1)
     if beyond.any():
         row = int(beyond.to_numpy().argmax())
-        raise ValueError(f"row {row} has more values than the header has columns ({len(names)})")
+        raise ValueError(beyond_header_reason(row, len(names)))
     body = body.iloc[:, :len(names)]
     body.columns = names
     return body
 
 
-def _check_csv_header(header: list[str]) -> None:
+def table_directory_problem(table: str, folder: str) -> Problem:
+    """The problem of a table stored as a directory that is not a parquet dataset (``offers.csv/``)."""
+    return Problem(table=table, column=None, rule=RULE_TABLE_IS_FILE,
+                   detail=f"{folder} is a directory; only parquet tables may be directories of part files")
+
+
+def not_utf8_reason(byte: bytes) -> str:
+    """Why a CSV file whose first undecodable byte is ``byte`` cannot be read."""
+    return f"not UTF-8 text (byte {byte!r} cannot be read); save the file as CSV UTF-8"
+
+
+def beyond_header_reason(row: int, n_columns: int) -> str:
+    """Why a CSV file whose data row ``row`` (from 0) has a value beyond its header cannot be read."""
+    return f"row {row} has more values than the header has columns ({n_columns})"
+
+
+def check_csv_header(header: list[str]) -> None:
     """Headers pandas would quietly mend: a repeated name (read as ``name.1``, so one of the two
     columns is silently ignored) and a file separated by something other than commas."""
     repeated = sorted({h for h in header if header.count(h) > 1})
