@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -74,22 +75,61 @@ def _artifact_root(uri: str) -> str | None:
     return (db.resolve().parent / "mlartifacts").as_uri()
 
 
+# MLflow retries an HTTP request 7 times with exponential backoff and waits up to 120 s for each
+# try (mlflow/environment_variables.py): a server that does not answer keeps a one-shot command
+# busy for minutes. These bounds apply unless the user set the variables themselves.
+HTTP_BOUNDS: dict[str, str] = {
+    "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2",
+    "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
+    "MLFLOW_HTTP_REQUEST_TIMEOUT": "20",
+}
+_answered: set[str] = set()  # remote stores that answered once in this process
+
+
 def client() -> "MlflowClient":
-    """An ``MlflowClient`` on the configured store (also sets MLflow's global URIs)."""
+    """An ``MlflowClient`` on the configured store (also sets MLflow's global URIs).
+
+    A remote tracking server (http/https) gets bounded retries (``HTTP_BOUNDS``, unless set in the
+    environment) and is asked once per process whether it answers, so a down or mistyped server is
+    a one-line error now rather than a hang or a traceback in the middle of a command.
+    """
     import mlflow
 
     uri = tracking_uri()
+    remote = urlparse(uri).scheme in ("http", "https")
+    if remote:
+        for name, value in HTTP_BOUNDS.items():
+            os.environ.setdefault(name, value)
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
     try:
-        return mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)
+        c = mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)
     except Exception as exc:  # a database store connects here: wrong host, port, password, driver
-        reason = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
-        password = urlparse(uri).password
-        if password:
-            reason = reason.replace(password, "***")
-        raise UpsellError(f"MLflow tracking store {redacted(uri)} cannot be opened ({reason}); "
+        raise UpsellError(f"MLflow tracking store {redacted(uri)} cannot be opened ({_reason(exc, uri)}); "
                           "check MLFLOW_TRACKING_URI") from None
+    if remote and uri not in _answered:
+        try:
+            c.search_experiments(max_results=1)
+        except Exception as exc:  # refused, timed out, wrong path, auth
+            raise UpsellError(f"MLflow tracking server {redacted(uri)} does not answer ({_reason(exc, uri)}); "
+                              "check MLFLOW_TRACKING_URI (retries and timeout: MLFLOW_HTTP_REQUEST_MAX_RETRIES, "
+                              "MLFLOW_HTTP_REQUEST_TIMEOUT)") from None
+        _answered.add(uri)
+    return c
+
+
+def _reason(exc: BaseException, uri: str) -> str:
+    """The library's complaint as one short line, without the URI's password."""
+    text = str(exc).strip()
+    cause = re.search(r"\[Errno -?\d+\][^\"')]*|Read timed out|timed out|Name or service not known", text)
+    reason = cause.group(0).strip() if cause else (text.splitlines()[0][:300] if text else type(exc).__name__)
+    password = urlparse(uri).password
+    return reason.replace(password, "***") if password else reason
+
+
+def _store_failure(exc: BaseException) -> UpsellError:
+    uri = tracking_uri()
+    return UpsellError(f"MLflow tracking store {redacted(uri)} failed: {_reason(exc, uri)}")
 
 
 def _experiment_id(c: "MlflowClient", name: str) -> str:
@@ -136,21 +176,29 @@ def version_by_alias(name: str, alias: str) -> VersionInfo | None:
     """The version holding ``alias``, or None when the model or alias does not exist."""
     from mlflow.exceptions import MlflowException
 
+    c = client()
     try:
-        return VersionInfo.from_mlflow(client().get_model_version_by_alias(name, alias))
-    except MlflowException:
-        return None
+        return VersionInfo.from_mlflow(c.get_model_version_by_alias(name, alias))
+    except MlflowException as exc:
+        if exc.error_code in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"):  # no such model / alias
+            return None
+        raise _store_failure(exc) from None
 
 
 def list_versions(name: str) -> list[VersionInfo]:
     """Every version of ``name``, oldest first."""
+    from mlflow.exceptions import MlflowException
+
     c = client()
-    versions = c.search_model_versions(f"name = '{name}'")
-    # search results carry no aliases; the registered model knows which version holds which
-    aliases: dict[str, list[str]] = {}
-    if versions:
-        for alias, version in (c.get_registered_model(name).aliases or {}).items():
-            aliases.setdefault(str(version), []).append(alias)
+    try:
+        versions = c.search_model_versions(f"name = '{name}'")
+        # search results carry no aliases; the registered model knows which version holds which
+        aliases: dict[str, list[str]] = {}
+        if versions:
+            for alias, version in (c.get_registered_model(name).aliases or {}).items():
+                aliases.setdefault(str(version), []).append(alias)
+    except MlflowException as exc:
+        raise _store_failure(exc) from None
     infos = [VersionInfo.from_mlflow(v) for v in versions]
     infos = [VersionInfo(i.name, i.version, i.run_id, tuple(sorted(aliases.get(i.version, []))), i.tags, i.created_at) for i in infos]
     return sorted(infos, key=lambda v: int(v.version))
