@@ -20,7 +20,10 @@ from pipeline.review import (
     DEFAULT_CALIBRATION_NIGHTS, DEFAULT_HORIZON_DAYS, ReviewResult, build_review, review_to_json,
 )
 from pipeline.review_html import render_review_html
-from pipeline.table_io import read_table
+from data.errors import DataContractError
+from data.problems import render_problems
+from data.validate import check_frame
+from pipeline.table_io import read_table_file, table_path
 
 HISTORY_COLUMNS: tuple[str, ...] = ("account_id", "as_of", "score", "score_band", "decision_path", "final_node",
                                     "action", "channel", "owner_role", "expected_value")
@@ -47,6 +50,20 @@ def read_frame(path: str | Path, what: str) -> pd.DataFrame:
         raise UpsellError(f"{path}: cannot read the {what} ({str(exc).splitlines()[0][:200]})") from None
 
 
+def read_checked_table(data_dir: str | Path, name: str) -> pd.DataFrame | None:
+    """Table ``name`` of ``data_dir`` (None when absent), held to the contract's rules: the review
+    runs without `upsell validate`, and an outcome spelt ``Accepted`` or a negative revenue would
+    otherwise be counted silently wrong."""
+    path = table_path(data_dir, name)
+    if path is None:
+        return None
+    frame = read_table_file(path, name)
+    _, problems = check_frame(name, frame, None)
+    if problems:
+        raise DataContractError(render_problems(problems, str(path)), problems)
+    return frame
+
+
 def history_path(out_dir: str | Path) -> Path:
     """The score history the nightly job keeps under its output directory (one file per night)."""
     return Path(out_dir) / HISTORY_DIR
@@ -69,8 +86,8 @@ def run_review(
     ``build_review`` (as_of, horizon_days, since, revenue_target, target_period, capacity, …).
     Files are written only when ``html_path`` and ``json_path`` are given.
     """
-    offers = read_table(data_dir, "offers")
-    subscriptions = read_table(data_dir, "subscriptions")
+    offers = read_checked_table(data_dir, "offers")
+    subscriptions = read_checked_table(data_dir, "subscriptions")
     frames: Mapping[str, pd.DataFrame | None] = {
         "history": _history(history, offers, options),
         "reference": _frame(reference, "training reference"),
