@@ -1,12 +1,24 @@
 """Bring raw Spark columns (CSV text, or whatever types a parquet writer chose) to the contract's types.
 
-The Spark twin of ``data.coerce``, with the same rules and the same rule names, so a user sees the
-same message whichever engine read the file: blanks are missing; timestamps are ISO 8601, naive
-values are UTC, an offset is converted to UTC, and a column mixing offsets is an error; integers
-must be whole numbers; booleans are true/false, t/f, 1/0, yes/no, y/n. Canonical Spark types:
-strings, ``timestamp`` (the session time zone is UTC, so values read as naive UTC), ``date`` for
-dates, ``double`` and ``bigint``, ``boolean``. Every parse uses ``try_cast`` so Spark's ANSI mode
-turns a bad value into a reported problem instead of a failed job.
+The Spark twin of ``data.coerce``, with the same rules, the same rule names (imported from it) and
+the same reading of text, so a user sees the same message whichever engine read the file:
+
+* text is trimmed of ``data.coerce.TEXT_WHITESPACE`` (tabs, newlines … not only spaces) and an
+  empty text is missing;
+* timestamps are ISO 8601, naive values are UTC, an offset is converted to UTC, and a column
+  mixing offsets is an error;
+* numbers in text are what pandas' ``to_numeric`` reads (``NUMBER_TEXT``): decimal notation
+  with an optional exponent, or ``inf``/``infinity`` in any case. Java's extras that Spark's cast
+  would take (``1d``, ``1f``, ``0x1p3``) and the text ``NaN`` are not numbers; a NaN stored in a
+  float column is a missing value, as on DuckDB;
+* integers are whole numbers within ``data.coerce.INT64_LIMIT`` (``inf`` or ``1e30`` in an integer
+  column is a 'whole number' problem, never a cast overflow);
+* booleans are ``data.coerce.TRUE_TEXT``/``FALSE_TEXT``.
+
+Canonical Spark types: strings, ``timestamp`` (the session time zone is UTC, so values read as
+naive UTC), ``date`` for dates, ``double`` and ``bigint``, ``boolean``. Every parse is a
+``try_cast`` guarded by the checks above, so Spark's ANSI mode turns a bad value into a reported
+problem instead of a failed job.
 """
 from __future__ import annotations
 
@@ -16,17 +28,27 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from data.coerce import (
+    FALSE_TEXT,
+    INT64_LIMIT,
+    RULE_MIXED_OFFSETS,
+    RULE_NUMBER,
+    RULE_TIMESTAMP,
+    RULE_TRUE_FALSE,
+    RULE_WHOLE_NUMBER,
+    TEXT_WHITESPACE,
+    TRUE_TEXT,
+)
 from data.contract import COLUMNS, ColumnSpec
 
-MIXED_OFFSETS_RULE = "one time zone per column (naive UTC, or one fixed offset); found mixed offsets"
-_RULES = {"timestamp": "ISO 8601 date/time", "date": "ISO 8601 date/time", "float": "number",
-          "int": "whole number", "bool": "true/false"}
-_TRUE = ("true", "t", "1", "yes", "y")
-_FALSE = ("false", "f", "0", "no", "n")
+MIXED_OFFSETS_RULE = RULE_MIXED_OFFSETS  # the name pipeline.spark.validate imports
+_RULES = {"timestamp": RULE_TIMESTAMP, "date": RULE_TIMESTAMP, "float": RULE_NUMBER,
+          "int": RULE_WHOLE_NUMBER, "bool": RULE_TRUE_FALSE}
 _OFFSET = r"(Z|z|[+-]\d\d:?\d\d)$"
-
-BAD_PREFIX = "__bad__"
-ZONE_PREFIX = "__zone__"
+# What pandas.to_numeric reads: decimal numbers (around which TEXT_WHITESPACE is allowed) …
+NUMBER_TEXT = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
+# … and infinities, in any case but with nothing around them (' inf' is not a number to pandas)
+INFINITY_TEXT = r"(?i)^[+-]?inf(inity)?$"
 
 
 @dataclass(frozen=True)
@@ -46,54 +68,65 @@ def coerce_columns(table: str, raw: DataFrame) -> list[CoercedColumn]:
     return [_coerce(spec, F.col(f"`{spec.name}`"), types[spec.name]) for spec in COLUMNS[table] if spec.name in types]
 
 
+def trimmed_text(c: Column) -> Column:
+    """``c`` as text trimmed of ``TEXT_WHITESPACE``, an empty text as null (``data.coerce``'s blank)."""
+    trimmed = F.trim(c.cast("string"), F.lit(TEXT_WHITESPACE))
+    return F.when(trimmed == "", F.lit(None)).otherwise(trimmed)
+
+
 def _coerce(spec: ColumnSpec, c: Column, dtype: T.DataType) -> CoercedColumn:
     if spec.kind == "str":
         return CoercedColumn(spec, _to_str(c, dtype), None, "text")
     is_text = isinstance(dtype, T.StringType)
-    text = F.when(F.trim(c) == "", F.lit(None)).otherwise(F.trim(c)) if is_text else None
+    text = trimmed_text(c) if is_text else None
     blank = text.isNull() if text is not None else c.isNull()
     if spec.kind in ("timestamp", "date"):
         value, zone = _to_timestamp(c, dtype, text)
         if spec.kind == "date":
             value = F.to_date(value)
         return CoercedColumn(spec, value, value.isNull() & ~blank, _RULES[spec.kind], zone)
-    if spec.kind == "float":
-        value = text.try_cast("double") if is_text else c.cast("double")
-        return CoercedColumn(spec, value, value.isNull() & ~blank, _RULES["float"])
-    if spec.kind == "int" and isinstance(dtype, T.IntegralType):
-        return CoercedColumn(spec, c.cast("bigint"), None, _RULES["int"])
-    if spec.kind == "int":
-        number = text.try_cast("double") if is_text else c.cast("double")
-        whole = number.isNotNull() & (number == F.floor(number))
-        value = F.when(whole, F.round(number).cast("bigint"))
-        return CoercedColumn(spec, value, value.isNull() & ~blank, _RULES["int"])
+    if spec.kind in ("float", "int"):
+        return _to_number(spec, c, dtype, text)
     if spec.kind == "bool":
         if isinstance(dtype, T.BooleanType):
             return CoercedColumn(spec, c, None, _RULES["bool"])
-        lower = F.lower(F.trim(c.cast("string")))
-        value = F.when(lower.isin(*_TRUE), F.lit(True)).when(lower.isin(*_FALSE), F.lit(False))
-        blank = c.isNull() | (F.trim(c.cast("string")) == "")
-        return CoercedColumn(spec, value.cast("boolean"), value.isNull() & ~blank, _RULES["bool"])
+        lower = F.lower(trimmed_text(c))
+        value = F.when(lower.isin(*TRUE_TEXT), F.lit(True)).when(lower.isin(*FALSE_TEXT), F.lit(False))
+        return CoercedColumn(spec, value.cast("boolean"), value.isNull() & lower.isNotNull(), _RULES["bool"])
     raise AssertionError(spec.kind)
+
+
+def _to_number(spec: ColumnSpec, c: Column, dtype: T.DataType, text: Column | None) -> CoercedColumn:
+    if spec.kind == "int" and isinstance(dtype, T.IntegralType):
+        return CoercedColumn(spec, c.cast("bigint"), None, _RULES["int"])
+    if text is not None:
+        number = F.when(text.rlike(NUMBER_TEXT) | c.rlike(INFINITY_TEXT), text.try_cast("double"))
+        blank = text.isNull()
+    else:  # a stored number: NaN is a missing value (as DuckDB's NaN-is-NULL and pandas' isna)
+        stored = c.cast("double")
+        number = F.when(~F.isnan(stored), stored)
+        blank = number.isNull()
+    if spec.kind == "float":
+        return CoercedColumn(spec, number, number.isNull() & ~blank, _RULES["float"])
+    whole = (number == F.floor(number)) & (F.abs(number) <= F.lit(INT64_LIMIT))
+    value = F.when(whole, number.cast("bigint"))
+    return CoercedColumn(spec, value, value.isNull() & ~blank, _RULES["int"])
 
 
 def _to_str(c: Column, dtype: T.DataType) -> Column:
     if isinstance(dtype, (T.FloatType, T.DoubleType)):
         # ids exported as floats (1.0, 2.0) by spreadsheets keep their integer spelling
-        c = F.when(c == F.floor(c), c.cast("bigint").cast("string")).otherwise(c.cast("string"))
-    else:
-        c = c.cast("string")
-    trimmed = F.trim(c)
-    return F.when(trimmed == "", F.lit(None)).otherwise(trimmed)
+        whole = (c == F.floor(c)) & (F.abs(c) <= F.lit(INT64_LIMIT))
+        c = F.when(F.isnan(c), F.lit(None)).when(whole, c.cast("bigint").cast("string")).otherwise(c.cast("string"))
+    return trimmed_text(c)
 
 
 def _to_timestamp(c: Column, dtype: T.DataType, text: Column | None) -> tuple[Column, Column | None]:
     if isinstance(dtype, (T.TimestampType, T.TimestampNTZType, T.DateType)):
         return c.cast("timestamp"), None
     if text is None:
-        text = F.trim(c.cast("string"))
+        text = trimmed_text(c)
     found = F.upper(F.regexp_extract(text, _OFFSET, 1))
     zone = F.when(text.isNull(), F.lit(None)).when(found == "", F.lit("naive")).otherwise(
         F.when(found == "Z", F.lit("+0000")).otherwise(F.regexp_replace(found, ":", "")))
     return text.try_cast("timestamp"), zone
-

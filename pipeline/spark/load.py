@@ -12,6 +12,13 @@ Files are read by Spark, never by the driver; CSV is read as text and typed by
 ``pipeline.spark.coerce`` so bad values are reported, not silently nulled. The validated tables are
 registered as temporary views (no warehouse directory is written) and wrapped as ibis tables, so
 ``features.build`` runs the same expressions it runs on DuckDB.
+
+Files are judged as ``data.load`` judges them, with its rule names and reasons: a directory named
+like a table is read when it holds parquet part files and refused otherwise (``offers.csv/``); a
+CSV header with a repeated name or another separator is refused; rows ending in a delimiter keep
+their columns, and a value beyond the header's last column makes the file unreadable; a file that
+is not UTF-8 says so in one line. Only the header is read on the driver (its first record); the
+other CSV checks ride along the validation pass (``pipeline.spark.validate``).
 """
 from __future__ import annotations
 
@@ -23,7 +30,18 @@ from typing import TYPE_CHECKING
 
 from data.contract import TABLE_NAMES
 from data.errors import DataContractError, UpsellError
-from data.load import FILE_SUFFIXES, ignored_files_note, table_files
+from data.load import (
+    FILE_SUFFIXES,
+    RULE_ONE_FILE,
+    RULE_READABLE_CSV,
+    RULE_READABLE_PARQUET,
+    beyond_header_reason,
+    check_csv_header,
+    ignored_files_note,
+    not_utf8_reason,
+    table_directory_problem,
+    table_locations,
+)
 from data.problems import Problem, render_problems
 from data.tables import Tables
 from pipeline.spark.session import SparkSettings, spark_session
@@ -34,6 +52,9 @@ if TYPE_CHECKING:
     from pipeline.spark.validate import SparkValidation
 
 SPARK_TABLES_PREFIX = "spark:"
+# An extra column after a CSV header's last one: a value there is a value beyond the header
+BEYOND_HEADER = "__upsell_beyond_header"
+_BOM = "\ufeff"
 _view_ids = itertools.count(1)
 
 Source = str | os.PathLike[str] | Mapping[str, str]
@@ -66,7 +87,7 @@ def validate_source_spark(data: Source, session: "SparkSession") -> "SparkValida
     from pipeline.spark.validate import validate_spark
 
     raw, problems, notes = read_raw_spark(data, session)
-    report = validate_spark(raw)
+    report = validate_spark(raw, unreadable={p.table for p in problems})
     report.problems[:0] = problems
     report.notes[:0] = notes
     return report
@@ -86,7 +107,7 @@ def read_raw_spark(data: Source, session: "SparkSession") -> tuple[dict[str, "Da
     if "://" in text or text.startswith("dbfs:"):
         return _read_locations(session, _remote_files(session, text))
     root = Path(text)
-    files = _local_files(root)
+    files = table_locations(root)  # parquet part-file directories read, other table directories refused
     frames, problems = {}, []
     for name, file in files.items():
         frame, problem = _read_file(session, name, str(file.resolve()))
@@ -96,16 +117,6 @@ def read_raw_spark(data: Source, session: "SparkSession") -> tuple[dict[str, "Da
             frames[name] = frame
     notes = ignored_files_note(root)  # the same note as the DuckDB loader, so both engines' manifests agree
     return frames, problems, notes
-
-
-def _local_files(root: Path) -> dict[str, Path]:
-    """``data.load.table_files``, plus Spark-written parquet directories (``accounts.parquet/part-…``)."""
-    files = table_files(root)  # existence, "one file per table" and the error messages
-    for name in TABLE_NAMES:
-        folder = root / f"{name}.parquet"
-        if name not in files and folder.is_dir():
-            files[name] = folder
-    return files
 
 
 def _read_locations(session: "SparkSession", locations: Mapping[str, str]) -> tuple[dict, list[Problem], list[str]]:
@@ -143,7 +154,9 @@ def _remote_files(session: "SparkSession", root: str) -> dict[str, str]:
     for name in TABLE_NAMES:
         hits = [f"{root.rstrip('/')}/{name}{s}" for s in FILE_SUFFIXES if fs.exists(jvm.org.apache.hadoop.fs.Path(f"{root.rstrip('/')}/{name}{s}"))]
         if len(hits) > 1:
-            problems.append(Problem(table=name, column=None, rule="one file per table", detail="found " + ", ".join(hits)))
+            problems.append(Problem(table=name, column=None, rule=RULE_ONE_FILE, detail="found " + ", ".join(hits)))
+        elif hits and not hits[0].endswith(".parquet") and fs.getFileStatus(jvm.org.apache.hadoop.fs.Path(hits[0])).isDirectory():
+            problems.append(table_directory_problem(name, _file_name(hits[0])))
         elif hits:
             found[name] = hits[0]
     if problems:
@@ -152,16 +165,82 @@ def _remote_files(session: "SparkSession", root: str) -> dict[str, str]:
 
 
 def _read_file(session: "SparkSession", name: str, path: str) -> tuple["DataFrame | None", Problem | None]:
+    parquet = path.rstrip("/").endswith(".parquet")
     try:
-        if path.endswith(".parquet"):
+        if parquet:
             frame = session.read.parquet(path)
         else:  # CSV as text: typing (and its error messages) is the contract's business
-            frame = session.read.csv(path, header=True, inferSchema=False, multiLine=True, escape='"')
+            frame = _read_csv(session, path)
         frame.schema  # noqa: B018 - resolves the schema now, so an unreadable file is reported here
     except Exception as exc:  # any reader failure is the user's file, reported with its cause
-        kind = "parquet" if path.endswith(".parquet") else "CSV with a header row"
-        return None, Problem(table=name, column=None, rule=f"readable {kind} file", detail=f"{path}: {_first_line(exc)}")
+        rule = RULE_READABLE_PARQUET if parquet else RULE_READABLE_CSV
+        return None, Problem(table=name, column=None, rule=rule, detail=f"{_file_name(path)}: {_first_line(exc)}")
     return frame, None
+
+
+def _read_csv(session: "SparkSession", path: str) -> "DataFrame":
+    """A CSV file as text columns named by its header, plus ``BEYOND_HEADER``.
+
+    The header is checked as ``data.load`` checks it (``ValueError`` with the reason). Rows are read
+    under the header's names with one column more: a row ending in a delimiter (``a,b,``) leaves
+    it empty instead of shifting anything, and a value in it is reported by the validation pass.
+    """
+    from pyspark.sql import types as T
+
+    options = {"multiLine": True, "escape": '"'}
+    first = session.read.csv(path, header=False, inferSchema=False, **options).first()
+    if first is None:
+        raise ValueError("No columns to parse from file")  # pandas' words for it
+    header = ["" if h is None else str(h) for h in first]
+    header[0] = header[0].removeprefix(_BOM)
+    if any("\ufffd" in h for h in header):  # not UTF-8: say so, as the pandas reader does
+        byte = first_invalid_byte(session, path)
+        if byte is not None:
+            raise ValueError(not_utf8_reason(byte))
+    check_csv_header(header)
+    names = [h or f"_c{i}" for i, h in enumerate(header)]  # Spark's name for an empty header cell
+    schema = T.StructType([T.StructField(n, T.StringType()) for n in [*names, BEYOND_HEADER]])
+    return session.read.csv(path, schema=schema, header=True, enforceSchema=True, **options)
+
+
+def first_invalid_byte(session: "SparkSession", path: str) -> bytes | None:
+    """The first byte of ``path`` that is not UTF-8 (None when every line is UTF-8): one text scan."""
+    from pyspark.sql import functions as F
+
+    row = (session.read.text(path).where(~F.is_valid_utf8("value"))
+           .select(F.col("value").cast("binary").alias("line")).first())
+    if row is None:
+        return None
+    try:
+        bytes(row["line"]).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.object[exc.start:exc.start + 1]
+    return None
+
+
+def csv_read_problem(frame: "DataFrame", name: str, first_beyond: int | None, replaced: bool) -> Problem | None:
+    """The problem of a CSV file (read by ``_read_csv``) that the pandas reader would refuse, or None.
+
+    ``replaced``: some text held U+FFFD, which is how Spark decodes bytes that are not UTF-8 (a
+    scan of the raw bytes tells that from a genuine U+FFFD). ``first_beyond``: the first row (from
+    0; the file is read whole by one task, so row ids are file positions) with a value beyond the
+    header's last column.
+    """
+    path = frame.inputFiles()[0]
+    reason = None
+    if replaced:
+        byte = first_invalid_byte(frame.sparkSession, path)
+        reason = not_utf8_reason(byte) if byte is not None else None
+    if reason is None and first_beyond is not None:
+        reason = beyond_header_reason(int(first_beyond), len(frame.columns) - 1)
+    if reason is None:
+        return None
+    return Problem(table=name, column=None, rule=RULE_READABLE_CSV, detail=f"{_file_name(path)}: {reason}")
+
+
+def _file_name(path: str) -> str:
+    """The last part of a path or URI (what ``data.load`` names a file by in its messages)."""
+    return path.rstrip("/").rsplit("/", 1)[-1]
 
 
 def _read_table(session: "SparkSession", name: str, table: str) -> tuple["DataFrame | None", Problem | None]:

@@ -2,15 +2,30 @@
 
 The checks are generated from the contract (``COLUMNS``, ``NATURAL_KEYS``, the order rules and the
 referential rule of ``data.schemas``), so the Spark engine enforces exactly what the pandas/pandera
-path enforces, with the same rule names, and reports them as the same ``data.problems.Problem``.
-Nothing is collected to the driver but rule counts and up to five example rows per broken rule.
+and DuckDB paths enforce, with the rule names they use (imported, never retyped), and reports them
+as the same ``data.problems.Problem``: the table-shape rules of ``data.validate.shape_problems``
+(an empty table, a missing column, a contract column spelt in another case or with spaces), the
+type rules of ``pipeline.spark.coerce``, and the schema rules (not null, allowed values, ranges,
+finite numbers of a summable size, unique ids and keys, order, known accounts). A column whose
+values would not parse is judged by that rule alone, as in ``data.validate.check_frame``. The
+referential rule is judged only against an ``accounts`` table that has rows.
 
-The pandas path numbers example rows by file position; a distributed read has no such position,
-so Spark examples are indexed by ``spark_row_id`` (``monotonically_increasing_id``: increasing
-within a file, not contiguous). The key columns in the example rows identify them.
+A CSV file read by ``pipeline.spark.load`` carries two checks of the file itself in the same pass:
+a value beyond the header's last column, and text that was not UTF-8 (Spark decodes it to U+FFFD;
+``pipeline.spark.load.csv_read_problem`` confirms it on the raw bytes). Either makes the table a
+'readable CSV with a header row file' problem, as the pandas reader raises it.
+
+Nothing is collected to the driver but rule counts and up to five example rows per broken rule.
+The pandas path numbers example rows by file position. A CSV file is read whole by one task, so
+its ``spark_row_id`` (``monotonically_increasing_id``) is that position too; a parquet file or
+table is read in parallel splits, so its ids increase within a split but are not contiguous. The
+key columns in the example rows identify them.
 """
 from __future__ import annotations
 
+import functools
+import operator
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from pyspark.sql import Column, DataFrame
@@ -19,11 +34,27 @@ from pyspark.sql.window import Window
 
 from data.contract import COLUMNS, NATURAL_KEYS, REQUIRED_TABLES, TABLE_NAMES
 from data.problems import MAX_EXAMPLES, Problem
-from data.schemas import _ORDER_RULES as ORDER_RULES  # one definition of the cross-column rules
-from data.schemas import RULE_KNOWN_ACCOUNT, RULE_NOT_NULL, RULE_UNIQUE
+from data.schemas import (
+    MAX_MAGNITUDE,
+    ORDER_RULES,
+    RULE_FINITE,
+    RULE_KNOWN_ACCOUNT,
+    RULE_MAGNITUDE,
+    RULE_NOT_NULL,
+    RULE_UNIQUE,
+    key_rule,
+    order_rule,
+    range_rules,
+    rule_one_of,
+)
+from data.validate import shape_problems
 from pipeline.spark.coerce import MIXED_OFFSETS_RULE, CoercedColumn, coerce_columns
+from pipeline.spark.load import BEYOND_HEADER, csv_read_problem
 
 ROW_ID = "spark_row_id"
+_REPLACEMENT_CHARACTER = "\ufffd"  # what Spark's CSV reader makes of bytes that are not UTF-8
+_INFINITY = float("inf")
+_COMPARE = {">=": operator.ge, ">": operator.gt, "<=": operator.le}
 
 
 @dataclass
@@ -47,60 +78,70 @@ class _Rule:
     involves: tuple[str, ...] = ()
 
 
-def validate_spark(raw: dict[str, DataFrame]) -> SparkValidation:
-    """Coerce and check every table present in ``raw``; missing optional tables are fine, empty ones noted."""
+@dataclass(frozen=True)
+class _TableCheck:
+    checked: DataFrame
+    n_rows: int
+    problems: list[Problem]
+    unreadable: Problem | None = None  # a CSV file the pandas reader would refuse: its rows are not judged
+
+
+def validate_spark(raw: dict[str, DataFrame], unreadable: Collection[str] = ()) -> SparkValidation:
+    """Coerce and check every table present in ``raw``; missing optional tables are fine, empty ones noted.
+
+    ``unreadable`` names tables whose file is there but could not be read (reported by the reader):
+    they are not missing.
+    """
     report = SparkValidation(frames={})
     for name in REQUIRED_TABLES:
-        if name not in raw:
+        if name not in raw and name not in unreadable:
             report.problems.append(Problem(table=name, column=None, rule="required table present",
                                            detail="no file or table for it in the data source"))
-    typed: dict[str, tuple[DataFrame, list[CoercedColumn]]] = {}  # raw frame, typed expressions
-    for name in TABLE_NAMES:
+    account_ids = None
+    for name in TABLE_NAMES:  # accounts first: the other tables' ids are checked against it
         if name not in raw:
             continue
         frame = raw[name]
-        present = frame.columns
-        for spec in COLUMNS[name]:
-            if spec.required and spec.name not in present:
-                report.problems.append(Problem(table=name, column=spec.name, rule="required column present",
-                                               detail=f"columns found: {', '.join(present)}"))
-        extras = [c for c in present if c not in {s.name for s in COLUMNS[name]}]
-        if extras:
-            report.notes.append(f"{name}: extra column(s) {', '.join(extras)} kept and ignored")
-        typed[name] = (frame, coerce_columns(name, frame))
-
-    account_ids = None
-    if "accounts" in typed and any(c.spec.name == "account_id" for c in typed["accounts"][1]):
-        acc_frame, acc_cols = typed["accounts"]
-        acc_id = next(c.value for c in acc_cols if c.spec.name == "account_id")
-        account_ids = acc_frame.select(acc_id.alias("__known_id")).where(F.col("__known_id").isNotNull()).distinct()
-
-    for name, (frame, cols) in typed.items():
-        checked, n_rows, problems = _check_table(name, frame, cols, account_ids)
-        if n_rows == 0:  # no rows, no rule can be broken
-            if name in REQUIRED_TABLES:
-                report.problems.append(Problem(table=name, column=None, rule="at least one row", n_rows=0))
-            else:
-                report.notes.append(f"{name}: the table is empty; its features are left out")
+        check = _check_table(name, frame, coerce_columns(name, frame), account_ids)
+        if check.unreadable is not None:
+            report.problems.append(check.unreadable)
             continue
-        report.problems.extend(problems)
-        report.frames[name] = checked
+        columns = [c for c in frame.columns if c != BEYOND_HEADER]
+        problems, notes, check_rows = shape_problems(name, columns, check.n_rows)
+        report.problems += problems
+        report.notes += notes
+        if not check_rows:
+            continue
+        report.problems += check.problems
+        report.frames[name] = check.checked
+        if name == "accounts" and "account_id" in check.checked.columns:
+            account_ids = (check.checked.select(F.col("account_id").alias("__known_id"))
+                           .where(F.col("__known_id").isNotNull()).distinct())
     return report
 
 
 def _check_table(name: str, frame: DataFrame, cols: list[CoercedColumn],
-                 account_ids: DataFrame | None) -> tuple[DataFrame, int, list[Problem]]:
+                 account_ids: DataFrame | None) -> _TableCheck:
     # row ids only for the checks: a nondeterministic column under the tables' views breaks Spark's
     # optimizer in later joins ("key not found"), so the typed frame is built from the raw one
+    is_csv = BEYOND_HEADER in frame.columns
+    file_checks = []
+    if is_csv:
+        texts = [F.coalesce(F.col(f"`{c}`").contains(_REPLACEMENT_CHARACTER), F.lit(False))
+                 for c in frame.columns if c != BEYOND_HEADER]
+        replaced = functools.reduce(operator.or_, texts) if texts else F.lit(False)
+        file_checks = [F.col(BEYOND_HEADER).alias("__beyond"), replaced.alias("__replaced")]
     values = frame.withColumn(ROW_ID, F.monotonically_increasing_id()).select(
         F.col(ROW_ID),
         *[c.value.alias(c.spec.name) for c in cols],
         *[c.bad.alias(f"__bad_{c.spec.name}") for c in cols if c.bad is not None],
         *[c.zone.alias(f"__zone_{c.spec.name}") for c in cols if c.zone is not None],
         *[F.col(f"`{c.spec.name}`").alias(f"__raw_{c.spec.name}") for c in cols],
+        *file_checks,
     )
     present = {c.spec.name for c in cols}
-    if account_ids is not None and name != "accounts" and "account_id" in present:
+    referential = account_ids is not None and name != "accounts" and "account_id" in present
+    if referential:
         known = account_ids.select(F.col("__known_id").alias("account_id"), F.lit(True).alias("__known"))
         values = values.join(known, on="account_id", how="left")
     for key in _unique_keys(name, present):
@@ -110,10 +151,19 @@ def _check_table(name: str, frame: DataFrame, cols: list[CoercedColumn],
     mixed = _mixed_offset_rules(values, cols)
     coerce_rules = [_Rule(c.spec.name, c.rule, F.col(f"__bad_{c.spec.name}")) for c in cols if c.bad is not None]
     coerce_rules += mixed
-    schema_rules = _schema_rules(name, cols, present, account_ids is not None and name != "accounts")
+    schema_rules = _schema_rules(name, cols, present, referential)
     rules = coerce_rules + schema_rules
-    counts = values.agg(F.count(F.lit(1)).alias("n_rows"),
+    file_counts = []
+    if is_csv:
+        file_counts = [F.min(F.when(F.col("__beyond").isNotNull(), F.col(ROW_ID))).alias("first_beyond"),
+                       F.max(F.col("__replaced").cast("int")).alias("replaced")]
+    counts = values.agg(F.count(F.lit(1)).alias("n_rows"), *file_counts,
                         *[F.sum(r.broken.cast("int")).alias(f"r{i}") for i, r in enumerate(rules)]).first()
+    checked = frame.select(*[c.value.alias(c.spec.name) for c in cols])
+    if is_csv:
+        unreadable = csv_read_problem(frame, name, counts["first_beyond"], bool(counts["replaced"]))
+        if unreadable is not None:
+            return _TableCheck(checked, int(counts["n_rows"]), [], unreadable)
     broken_coerce = {r.column for i, r in enumerate(coerce_rules) if (counts[f"r{i}"] or 0) > 0}
     # as in data.coerce, a column mixing offsets is unusable as a whole: no rule can be judged on it
     unusable = {r.column for r in mixed}
@@ -126,8 +176,7 @@ def _check_table(name: str, frame: DataFrame, cols: list[CoercedColumn],
         examples = (values.where(r.broken).orderBy(ROW_ID).limit(MAX_EXAMPLES).select(ROW_ID, *shown).toPandas()
                     .set_index(ROW_ID).rename(columns=lambda c: c.removeprefix("__raw_")))
         problems.append(Problem(table=name, column=r.column, rule=r.rule, n_rows=n, examples=examples))
-    checked = frame.select(*[c.value.alias(c.spec.name) for c in cols])
-    return checked, int(counts["n_rows"]), problems
+    return _TableCheck(checked, int(counts["n_rows"]), problems)
 
 
 def _mixed_offset_rules(values: DataFrame, cols: list[CoercedColumn]) -> list[_Rule]:
@@ -164,21 +213,21 @@ def _schema_rules(name: str, cols: list[CoercedColumn], present: set[str], refer
             broken = v.isNull() if c.bad is None else (v.isNull() & ~F.col(f"__bad_{spec.name}"))
             rules.append(_Rule(spec.name, RULE_NOT_NULL, broken))
         if spec.allowed is not None:
-            rules.append(_Rule(spec.name, f"one of {', '.join(spec.allowed)}", parsed & ~v.isin(*spec.allowed)))
-        if spec.ge is not None:
-            rules.append(_Rule(spec.name, f">= {spec.ge:g}", parsed & (v < spec.ge)))
-        if spec.gt is not None:
-            rules.append(_Rule(spec.name, f"> {spec.gt:g}", parsed & (v <= spec.gt)))
-        if spec.le is not None:
-            rules.append(_Rule(spec.name, f"<= {spec.le:g}", parsed & (v > spec.le)))
+            rules.append(_Rule(spec.name, rule_one_of(spec.allowed), parsed & ~v.isin(*spec.allowed)))
+        for rule, op, bound in range_rules(spec):
+            rules.append(_Rule(spec.name, rule, parsed & ~_COMPARE[op](v, F.lit(float(bound)))))
+        if spec.kind == "float":
+            infinite = F.abs(v) == F.lit(_INFINITY)
+            rules.append(_Rule(spec.name, RULE_FINITE, parsed & infinite))
+            rules.append(_Rule(spec.name, RULE_MAGNITUDE, parsed & ~infinite & (F.abs(v) > F.lit(MAX_MAGNITUDE))))
         if spec.unique:
             rules.append(_Rule(spec.name, RULE_UNIQUE, parsed & (F.col(f"__dup_{spec.name}") > 1)))
     for later, earlier in ORDER_RULES.get(name, ()):
         if later in present and earlier in present:
-            rules.append(_Rule(later, f"{later} >= {earlier}", F.col(later) < F.col(earlier), (later, earlier)))
+            rules.append(_Rule(later, order_rule(later, earlier), F.col(later) < F.col(earlier), (later, earlier)))
     if name in NATURAL_KEYS and set(NATURAL_KEYS[name]) <= present:
         key = NATURAL_KEYS[name]
-        rules.append(_Rule(None, f"unique ({', '.join(key)})", F.col("__dup_" + "_".join(key)) > 1))
+        rules.append(_Rule(None, key_rule(key), F.col("__dup_" + "_".join(key)) > 1))
     if referential:
         rules.append(_Rule("account_id", RULE_KNOWN_ACCOUNT, F.col("__known").isNull()))
     return rules
