@@ -1,7 +1,9 @@
 """Model settings: ``models/defaults.toml`` overlaid with an optional user TOML file.
 
-A user file only needs the keys it changes. Unknown sections or keys are an error naming the
-file and key, so a typo never silently falls back to a default.
+A user file only needs the keys it changes. Unknown sections or keys and LightGBM values
+LightGBM would refuse are errors naming the file, line and key, so a typo never silently falls back to a default or crashes the
+training after the data are loaded. ``[lightgbm]`` may not set what the model fixes itself (its
+binary objective) or what ``[training]`` owns (rounds, early stopping, seed).
 """
 from __future__ import annotations
 
@@ -92,14 +94,17 @@ def load_config(path: str | Path | None = None, overrides: dict[str, dict[str, A
         path = Path(path)
         source = str(path)
         try:
-            user = tomllib.loads(path.read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
+            user = tomllib.loads(text)
         except FileNotFoundError:
             raise UpsellError(f"model config file {path} does not exist") from None
         except tomllib.TOMLDecodeError as exc:
             raise UpsellError(f"{path}: not valid TOML: {exc}") from None
         if isinstance(user.get("lightgbm"), dict):
-            _check_lightgbm_keys(user["lightgbm"], source, path.read_text(encoding="utf-8"))
+            _check_lightgbm_keys(user["lightgbm"], source, text)
         raw = _overlay(raw, user, source)
+    else:
+        text = None
     if overrides:
         if isinstance(overrides.get("lightgbm"), dict):
             _check_lightgbm_keys(overrides["lightgbm"], "overrides")
@@ -111,6 +116,22 @@ def load_config(path: str | Path | None = None, overrides: dict[str, dict[str, A
             f"[{'.'.join(str(p) for p in err['loc'])}] {err['msg']} (got {err.get('input')!r})" for err in exc.errors()
         )
         raise UpsellError(f"{source}: invalid model settings: {problems}") from None
+
+
+def _line_of(text: str, section: str, key: str) -> str:
+    """``:N`` for the line that sets ``key`` in ``[section]`` of a TOML text ('' when not found)."""
+    lines = text.splitlines()
+    current = None
+    for number, line in enumerate(lines, start=1):
+        stripped = line.strip()
+        header = re.match(r"^\[\s*([^\]]+?)\s*\]", stripped)
+        if header:
+            current = header.group(1).strip("\"'")
+            continue
+        hit = re.match(rf"^[\"']?(?:{re.escape(section)}[\"']?\.[\"']?)?{re.escape(key)}[\"']?\s*=", stripped)
+        if hit and (current == section or stripped.startswith(section + ".")):
+            return f":{number}"
+    return ""
 
 
 @cache
@@ -126,20 +147,68 @@ def lightgbm_parameter_names() -> frozenset[str]:
     return frozenset(aliases) | frozenset(name for names in aliases.values() for name in names)
 
 
+# LightGBM parameters (with all their aliases) that [lightgbm] may not set: the model is a binary
+# classifier calibrated afterwards, and [training] is the one place for rounds, early stopping and
+# the seed (LightGBM's copy would silently win over it).
+OWNED_ELSEWHERE: dict[str, str] = {
+    "objective": "the model sets it (binary: a calibrated probability)",
+    "num_class": "the model sets it (binary: a calibrated probability)",
+    "num_iterations": "set [training] max_rounds instead",
+    "early_stopping_round": "set [training] early_stopping_rounds instead",
+    "seed": "set [training] seed instead",
+}
+
+
+def _owned_elsewhere() -> dict[str, str]:
+    """Every spelling of an ``OWNED_ELSEWHERE`` parameter → the reason it is refused."""
+    try:
+        from lightgbm.basic import _ConfigAliases
+
+        return {alias: why for name, why in OWNED_ELSEWHERE.items() for alias in _ConfigAliases.get(name) | {name}}
+    except Exception:  # noqa: BLE001 - a LightGBM without the alias table: the canonical names at least
+        return dict(OWNED_ELSEWHERE)
+
+
 def _check_lightgbm_keys(values: dict[str, Any], source: str, text: str | None = None) -> None:
     """LightGBM only logs a warning for a parameter it does not know and trains with its default,
-    so ``num_leavs = 7`` would silently train another model: refuse it, naming file, line and key."""
-    known = lightgbm_parameter_names()
-    if not known:
-        return
+    so ``num_leavs = 7`` would silently train another model: refuse it, naming file, line and key.
+    So are parameters the model owns, and values LightGBM would refuse once the data are loaded."""
+    def where(key: str) -> str:
+        if text is None:
+            return source
+        return f"{source}{_line_of(text, 'lightgbm', key)}"
+
+    owned = _owned_elsewhere()
     for key in values:
-        if key in known:
+        if key in owned:
+            raise UpsellError(f"{where(key)}: [lightgbm] {key!r} cannot be set here: {owned[key]}")
+    known = lightgbm_parameter_names()
+    for key in values:
+        if not known or key in known:
             continue
-        line = ""
-        if text is not None:
-            hit = re.search(rf"^[ \t]*[\"']?{re.escape(key)}[\"']?[ \t]*=", text, flags=re.MULTILINE)
-            if hit:
-                line = f":{text.count(chr(10), 0, hit.start()) + 1}"
         close = difflib.get_close_matches(key, sorted(known), n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else "; see LightGBM's parameter list"
-        raise UpsellError(f"{source}{line}: [lightgbm] {key!r} is not a LightGBM parameter{hint}")
+        raise UpsellError(f"{where(key)}: [lightgbm] {key!r} is not a LightGBM parameter{hint}")
+    for key, value in values.items():
+        if isinstance(value, (bool, int, float, str)):  # other types are the schema's to refuse
+            reason = _lightgbm_refuses(key, value)
+            if reason:
+                raise UpsellError(f"{where(key)}: [lightgbm] {key} = {value!r}: LightGBM refuses it ({reason})")
+
+
+def _lightgbm_refuses(key: str, value: bool | int | float | str) -> str | None:
+    """LightGBM's own complaint about one parameter value (None when it takes it), from a dataset
+    of four rows: the same parser the training uses, before any data are read."""
+    import numpy as np
+
+    try:
+        import lightgbm as lgb
+    except ImportError:  # nothing to check against
+        return None
+    try:
+        lgb.Dataset(np.zeros((4, 1)), label=np.array([0, 1, 0, 1]), params={key: value, "verbosity": -1}).construct()
+    except lgb.basic.LightGBMError as exc:
+        return str(exc).split(" at /")[0].strip().rstrip(".")
+    except Exception:  # noqa: BLE001 - anything else is not about this value
+        return None
+    return None

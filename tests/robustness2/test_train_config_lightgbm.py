@@ -1,0 +1,46 @@
+"""`upsell train/backtest --config FILE`, its [lightgbm] table: a key that would train another model
+than the user thinks, or a value that crashed the training after the data were loaded, is refused
+up front naming file, line and key."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from data.errors import UpsellError
+from models.config import load_config
+
+
+def _config(tmp_path: Path, text: str, name: str = "model.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("text, line, says", [
+    # the model is a calibrated binary classifier: LightGBM's objective was silently replaced
+    ('[lightgbm]\nlearning_rate = 0.1\nobjective = "regression"\n', 3, "the model sets it"),
+    ('[lightgbm]\napplication = "multiclass"\nnum_class = 3\n', 2, "the model sets it"),
+    # a second place for settings [training] owns: LightGBM's copy silently won
+    ('[lightgbm]\nn_estimators = 50\n', 2, "[training] max_rounds"),
+    ('[lightgbm]\nearly_stopping_rounds = 5\n', 2, "[training] early_stopping_rounds"),
+    ('[lightgbm]\nrandom_state = 7\n', 2, "[training] seed"),
+])
+def test_lightgbm_keys_the_model_owns_are_refused(tmp_path: Path, text: str, line: int, says: str) -> None:
+    path = _config(tmp_path, text)
+    with pytest.raises(UpsellError) as err:
+        load_config(path)
+    assert f"{path}:{line}:" in str(err.value) and says in str(err.value)
+
+
+@pytest.mark.parametrize("text, line, key", [
+    ('[lightgbm]\nnum_leaves = 7.5\n', 2, "num_leaves"),          # LightGBMError traceback after loading the data
+    ('[lightgbm]\n\nbagging_fraction = 2.0\n', 3, "bagging_fraction"),
+    ('[lightgbm]\nlearning_rate = "fast"\n', 2, "learning_rate"),
+])
+def test_lightgbm_values_it_would_refuse_are_refused_before_training(tmp_path: Path, text: str, line: int, key: str) -> None:
+    path = _config(tmp_path, text)
+    with pytest.raises(UpsellError) as err:
+        load_config(path)
+    message = str(err.value)
+    assert f"{path}:{line}:" in message and key in message and "/__w/" not in message
