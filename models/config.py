@@ -1,7 +1,8 @@
 """Model settings: ``models/defaults.toml`` overlaid with an optional user TOML file.
 
-A user file only needs the keys it changes. Unknown sections or keys and LightGBM values
-LightGBM would refuse are errors naming the file, line and key, so a typo never silently falls back to a default or crashes the
+A user file only needs the keys it changes. Unknown sections or keys, values of the wrong type
+(``seed = true``, ``max_rounds = "100"``) and LightGBM values LightGBM would refuse are errors
+naming the file, line and key, so a typo never silently falls back to a default or crashes the
 training after the data are loaded. ``[lightgbm]`` may not set what the model fixes itself (its
 binary objective) or what ``[training]`` owns (rounds, early stopping, seed).
 """
@@ -23,7 +24,8 @@ DEFAULTS_FILE = "defaults.toml"
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: TOML has types, so a string or a boolean where a number belongs is a mistake to show
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class TrainingConfig(_Section):
@@ -98,6 +100,8 @@ def load_config(path: str | Path | None = None, overrides: dict[str, dict[str, A
             user = tomllib.loads(text)
         except FileNotFoundError:
             raise UpsellError(f"model config file {path} does not exist") from None
+        except UnicodeDecodeError:
+            raise UpsellError(f"{path}: the model config is not UTF-8 text (save it as UTF-8)") from None
         except tomllib.TOMLDecodeError as exc:
             raise UpsellError(f"{path}: not valid TOML: {exc}") from None
         if isinstance(user.get("lightgbm"), dict):
@@ -112,10 +116,21 @@ def load_config(path: str | Path | None = None, overrides: dict[str, dict[str, A
     try:
         return ModelConfig.model_validate(raw)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"[{'.'.join(str(p) for p in err['loc'])}] {err['msg']} (got {err.get('input')!r})" for err in exc.errors()
-        )
-        raise UpsellError(f"{source}: invalid model settings: {problems}") from None
+        raise UpsellError(_validation_message(exc, source, text)) from None
+
+
+def _validation_message(exc: ValidationError, source: str, text: str | None) -> str:
+    """One reason per key, at the key's line: ``file:line: invalid model settings: [section.key] …``."""
+    seen: dict[tuple[str, ...], str] = {}
+    for err in exc.errors():
+        loc = tuple(str(p) for p in err["loc"][:2])
+        if loc in seen:  # a value of [lightgbm] fails each type of the union: say it once
+            seen[loc] = f"[{'.'.join(loc)}] must be a number, text or true/false (got {err.get('input')!r})"
+            continue
+        seen[loc] = f"[{'.'.join(loc)}] {err['msg']} (got {err.get('input')!r})"
+    first = next(iter(seen))
+    line = _line_of(text, *first) if text is not None and len(first) == 2 else ""
+    return f"{source}{line}: invalid model settings: {'; '.join(seen.values())}"
 
 
 def _line_of(text: str, section: str, key: str) -> str:
