@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -40,6 +41,24 @@ IMPORTED_OUTCOMES: tuple[str, ...] = ("accepted", "rejected", "deferred", "no_re
 NATURAL_KEY: tuple[str, ...] = ("account_id", "offered_at", "offer_type")
 OUTCOME_FIELDS: tuple[str, ...] = ("outcome", "outcome_at", "revenue", "reenter_at")
 OFFER_FIELDS: tuple[str, ...] = ("offer_id", "account_id", "offered_at", "offer_type", "channel", "owner_role")
+
+
+@dataclass(frozen=True)
+class DeferredReentry:
+    """A playbook's rule for deferrals without a date: re-enter ``days`` after the outcome."""
+
+    days: int
+    source: str  # which playbook said so, for the note
+
+    @classmethod
+    def of(cls, playbook: str | Path | Any) -> "DeferredReentry":
+        """From a shipped playbook name, a YAML path or a loaded ``Playbook``."""
+        if isinstance(playbook, (str, Path)):
+            from pipeline.playbook.load import resolve_playbook
+
+            playbook = resolve_playbook(playbook)
+        return cls(days=int(playbook.exit_paths.deferred.reenter_after_days),
+                   source=f"playbook {playbook.name}")
 
 
 @dataclass(frozen=True)
@@ -80,12 +99,13 @@ def read_outcome_file(path: str | Path) -> pd.DataFrame:
 
 
 def prepare_outcomes(
-    raw: pd.DataFrame, source: str, now: pd.Timestamp | None = None,
+    raw: pd.DataFrame, source: str, now: pd.Timestamp | None = None, reentry: DeferredReentry | None = None,
 ) -> tuple[pd.DataFrame, int, int, list[str]]:
     """Pure: validate and type the CRM rows, drop duplicates, keep each offer's latest outcome.
 
     ``now`` (naive UTC; default: the clock) bounds ``outcome_at``: an outcome dated more than a day
-    ahead is a typo that would otherwise stay the offer's latest outcome forever. Returns (rows,
+    ahead is a typo that would otherwise stay the offer's latest outcome forever. ``reentry`` (a
+    playbook's deferred exit path) dates a deferral the file leaves undated. Returns (rows,
     duplicates dropped, superseded outcomes, notes). Raises ``DataContractError`` listing every
     problem; ``source`` names the file in the message.
     """
@@ -134,8 +154,13 @@ def prepare_outcomes(
     check(typed["outcome_at"] > latest, "outcome_at", f"not in the future (after {latest:%Y-%m-%d %H:%M} UTC)")
     check(typed["revenue"] < 0, "revenue", ">= 0")
     check((typed["revenue"] > 0) & (typed["outcome"] != "accepted"), "revenue", "revenue only on accepted offers")
+    undated = (typed["outcome"] == "deferred") & typed["reenter_at"].isna() & typed["outcome_at"].notna()
+    if reentry is not None and undated.any() and "outcome_at" not in broken and "reenter_at" not in broken:
+        typed.loc[undated, "reenter_at"] = typed.loc[undated, "outcome_at"] + pd.Timedelta(days=reentry.days)
+        notes.append(f"{int(undated.sum())} deferred offer(s) without reenter_at: re-entry set to outcome_at + "
+                     f"{reentry.days} days ({reentry.source}: exit_paths.deferred.reenter_after_days: {reentry.days})")
     check((typed["outcome"] == "deferred") & typed["reenter_at"].isna(), "reenter_at",
-          "deferred offers need a re-entry date")
+          "deferred offers need a re-entry date (or --playbook, whose deferred exit path gives reenter_after_days)")
     check(typed["reenter_at"] < typed["outcome_at"], "reenter_at", "reenter_at >= outcome_at")
     check(typed["outcome_at"] < typed["offered_at"], "outcome_at", "outcome_at >= offered_at")
     check(typed["channel"].notna() & ~typed["channel"].isin(CHANNELS), "channel", f"one of {', '.join(CHANNELS)}")
@@ -255,16 +280,20 @@ def merge_outcomes(
 
 def import_outcomes(
     source: str | Path, data_dir: str | Path, *, dry_run: bool = False, now: pd.Timestamp | None = None,
+    playbook: str | Path | Any | None = None,
 ) -> OutcomeImportResult:
     """Read, validate and merge a CRM outcome file into ``data_dir``'s offers table.
 
     Nothing is written on any problem, on ``dry_run``, or when the file changes nothing. ``now``
-    (default: the clock) is the latest plausible ``outcome_at``, give or take a day.
+    (default: the clock) is the latest plausible ``outcome_at``, give or take a day. ``playbook``
+    (a shipped name, a YAML path or a ``Playbook``) dates deferrals the file leaves undated:
+    ``outcome_at`` + its ``exit_paths.deferred.reenter_after_days``.
     """
     source = Path(source)
     _check_data_dir(Path(data_dir))
+    reentry = DeferredReentry.of(playbook) if playbook is not None else None
     raw = read_outcome_file(source)
-    rows, duplicates, superseded, notes = prepare_outcomes(raw, str(source), now)
+    rows, duplicates, superseded, notes = prepare_outcomes(raw, str(source), now, reentry)
     accounts = read_table(data_dir, "accounts")
     if accounts is None:
         raise UpsellError(f"{data_dir}: no accounts table (outcomes are merged into a data directory)")

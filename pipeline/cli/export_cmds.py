@@ -87,11 +87,13 @@ def register(app: typer.Typer) -> None:
         data: Path = typer.Option(..., "--data", help="Data directory whose offers table receives the outcomes."),
         dry_run: bool = typer.Option(False, "--dry-run", help="Validate and count, write nothing."),
         as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+        playbook: str = typer.Option(None, "--playbook", help="Shipped playbook name or YAML path: a deferral "
+                                     "without reenter_at re-enters after its exit_paths.deferred.reenter_after_days."),
     ) -> None:
         """Validate, de-duplicate and merge offer outcomes into the offers table (idempotent)."""
         from pipeline.outcomes import import_outcomes
 
-        result = import_outcomes(file, data, dry_run=dry_run)
+        result = import_outcomes(file, data, dry_run=dry_run, playbook=playbook)
         if as_json:
             typer.echo(json.dumps(result.to_dict(), indent=2))
             return
