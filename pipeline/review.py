@@ -442,8 +442,24 @@ def _normalise_history(history: pd.DataFrame | None) -> pd.DataFrame | None:
             raise UpsellError(f"review: the score history has no column {col!r} (columns: {', '.join(map(str, history.columns))})")
     out = history.copy()
     out["account_id"] = out["account_id"].astype("str")
-    out["as_of"] = pd.to_datetime(out["as_of"]).astype("datetime64[us]")
+    out["as_of"] = utc_timestamps(out["as_of"], "the score history's as_of")
     return out
+
+
+def utc_timestamps(values: pd.Series, what: str) -> pd.Series:
+    """``values`` as naive UTC timestamps: text is read as ISO 8601 only (a re-saved 01/06/2026
+    is refused, not guessed), values with an offset are converted to UTC."""
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        return values.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[us]")
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return values.astype("datetime64[us]")
+    text = values.astype("str").str.strip().where(values.notna())
+    parsed = pd.to_datetime(text, format="ISO8601", utc=True, errors="coerce")
+    bad = text.notna() & parsed.isna()
+    if bad.any():
+        examples = ", ".join(repr(v) for v in text[bad].unique()[:5])
+        raise UpsellError(f"{what}: {int(bad.sum())} value(s) are not ISO 8601 dates (YYYY-MM-DD), e.g. {examples}")
+    return parsed.dt.tz_localize(None).astype("datetime64[us]")
 
 
 def _normalise_offers(offers: pd.DataFrame | None) -> pd.DataFrame:

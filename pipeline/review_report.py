@@ -17,7 +17,7 @@ from data.errors import UpsellError
 from pipeline.history import HISTORY_DIR, concat_nights, history_files, night_of, read_night
 from pipeline.history import read_history as read_nights
 from pipeline.review import (
-    DEFAULT_CALIBRATION_NIGHTS, DEFAULT_HORIZON_DAYS, ReviewResult, build_review, review_to_json,
+    DEFAULT_CALIBRATION_NIGHTS, DEFAULT_HORIZON_DAYS, ReviewResult, build_review, review_to_json, utc_timestamps,
 )
 from pipeline.review_html import render_review_html
 from data.errors import DataContractError
@@ -27,6 +27,8 @@ from pipeline.table_io import read_table_file, table_path
 
 HISTORY_COLUMNS: tuple[str, ...] = ("account_id", "as_of", "score", "score_band", "decision_path", "final_node",
                                     "action", "channel", "owner_role", "expected_value")
+HISTORY_TEXT_COLUMNS: tuple[str, ...] = ("account_id", "score_band", "decision_path", "final_node", "action",
+                                         "channel", "owner_role")
 
 
 @dataclass(frozen=True)
@@ -117,11 +119,15 @@ def read_history(path: str | Path) -> pd.DataFrame:
     only the columns the review uses: it grows by one scored list a night."""
     path = Path(path)
     if path.is_file() and path.suffix != ".parquet":
-        try:
-            frame = pd.read_csv(path)
+        try:  # text columns as text: ids of digits keep their leading zeros
+            frame = pd.read_csv(path, dtype={c: "str" for c in HISTORY_TEXT_COLUMNS},
+                                keep_default_na=False, na_values=[""])
         except Exception as exc:  # the user's file
             raise UpsellError(f"{path}: cannot read the score history ({str(exc).splitlines()[0][:200]})") from None
-        return frame[[c for c in HISTORY_COLUMNS if c in frame.columns]]
+        frame = frame[[c for c in HISTORY_COLUMNS if c in frame.columns]]
+        if "as_of" in frame.columns:
+            frame["as_of"] = utc_timestamps(frame["as_of"], f"{path}: column as_of")
+        return frame
     history = read_nights(path, columns=HISTORY_COLUMNS)
     if history is None:
         raise UpsellError(f"{path}: no such score history (a nightly run's history directory, or a parquet/CSV file)")
