@@ -16,7 +16,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from data.errors import UpsellError
 
@@ -56,6 +56,24 @@ class PromotionConfig(_Section):
 class RegistryConfig(_Section):
     model_name: str = Field(min_length=1)
     experiment: str = Field(min_length=1)
+
+    @field_validator("model_name")
+    @classmethod
+    def _registrable(cls, name: str) -> str:
+        reason = model_name_problem(name)
+        if reason:
+            raise ValueError(reason)
+        return name
+
+
+def model_name_problem(name: str) -> str | None:
+    """Why MLflow's registry would refuse ``name`` (None when it takes it): it is checked only
+    when the trained model is registered, after the whole training."""
+    if not name.strip():
+        return "a registered model name is not blank"
+    if "/" in name or ":" in name:
+        return f"a registered model name cannot contain '/' or ':' (got {name!r})"
+    return None
 
 
 class ModelConfig(_Section):

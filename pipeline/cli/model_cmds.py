@@ -38,6 +38,18 @@ def _command_line(command: str, **options: object) -> str:
     return shlex.join(parts)
 
 
+def _model_name(name: str | None) -> str | None:
+    """--model-name as the registry will take it (checked before any data are read)."""
+    from models.config import model_name_problem
+
+    reason = None if name is None else model_name_problem(name)
+    if reason:
+        from data.errors import UpsellError
+
+        raise UpsellError(f"--model-name: {reason}")
+    return name
+
+
 def _triggers(playbook: str | None):
     from models.baselines import DEFAULT_SOP_TRIGGERS, playbook_triggers
 
@@ -87,6 +99,7 @@ def register(app: typer.Typer) -> None:
         """Train, log to MLflow, register a version (alias challenger); promote to champion when it is
         at least as good as the current champion on the same backtest (or there is none)."""
         cutoff = _date(as_of, "--as-of")
+        model_name = _model_name(model_name)
         from data.load import fingerprint_source, load_tables
         from models.backtest import read_truth
         from models.config import load_config
