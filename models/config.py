@@ -145,6 +145,9 @@ def _validation_message(exc: ValidationError, source: str, text: str | None) -> 
         if loc in seen:  # a value of [lightgbm] fails each type of the union: say it once
             seen[loc] = f"[{'.'.join(loc)}] must be a number, text or true/false (got {err.get('input')!r})"
             continue
+        if err["type"] == "value_error":  # our own validator's reason already shows the value
+            seen[loc] = f"[{'.'.join(loc)}] {err['msg'].removeprefix('Value error, ')}"
+            continue
         seen[loc] = f"[{'.'.join(loc)}] {err['msg']} (got {err.get('input')!r})"
     first = next(iter(seen))
     line = _line_of(text, *first) if text is not None and len(first) == 2 else ""
