@@ -428,8 +428,12 @@ def _review_date(as_of: str | pd.Timestamp | None, history: pd.DataFrame | None)
 
 
 def _offers_in_window(offers: pd.DataFrame, as_of: pd.Timestamp, since: str | pd.Timestamp | None) -> pd.DataFrame:
+    """Offers made from ``since`` up to the review date (an offer dated at it, midnight, included)."""
     mask = offers["offered_at"] <= as_of
     if since is not None:
+        if pd.Timestamp(since) > as_of:
+            raise UpsellError(f"review: since {pd.Timestamp(since).date()} is after the review date {as_of.date()}: "
+                              "no offer could be reviewed")
         mask &= offers["offered_at"] >= pd.Timestamp(since)
     return offers[mask]
 
