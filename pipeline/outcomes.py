@@ -33,7 +33,7 @@ from data.coerce import coerce_table
 from data.contract import CHANNELS, column_names
 from data.errors import DataContractError, UpsellError
 from data.problems import MAX_EXAMPLES, Problem, render_problems
-from data.load import FILE_SUFFIXES
+from data.load import FILE_SUFFIXES, read_table_frame
 from data.validate import shape_problems, validate_frames
 from pipeline.table_io import read_table, read_table_file, table_path, write_table
 
@@ -84,18 +84,20 @@ class OutcomeImportResult:
 
 
 def read_outcome_file(path: str | Path) -> pd.DataFrame:
-    """The CRM file as stored (CSV cells as text, so nothing is guessed before validation)."""
+    """The CRM file as stored (CSV cells as text, so nothing is guessed before validation), read
+    by the loader's reader: a repeated header, a `;`-separated or UTF-16 file is refused with the
+    reason, and trailing delimiters do not shift the columns."""
     path = Path(path)
     if not path.is_file():
         raise UpsellError(f"{path}: no such outcome file")
+    if not path.name.endswith((".parquet", ".csv", ".csv.gz")):
+        raise UpsellError(f"{path}: an outcome file is .csv, .csv.gz or .parquet")
+    if path.stat().st_size == 0:
+        raise UpsellError(f"{path}: the outcome file is empty (not even a header)")
     try:
-        if path.suffix == ".parquet":
-            return pd.read_parquet(path)
-        if path.name.endswith((".csv", ".csv.gz")):
-            return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+        return read_table_frame(path)
     except Exception as exc:  # the user's file: name it and the reader's complaint
         raise UpsellError(f"{path}: cannot read the outcome file ({str(exc).splitlines()[0][:200]})") from None
-    raise UpsellError(f"{path}: an outcome file is .csv, .csv.gz or .parquet")
 
 
 def prepare_outcomes(
