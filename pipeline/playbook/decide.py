@@ -35,7 +35,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from data.errors import UpsellError
-from data.id_positions import as_text_array, positions_in
+from data.id_positions import as_text_array, positions_in, strictly_increasing
 from pipeline.playbook.capacity import NONE, assign, used_this_week
 from pipeline.playbook.conditions import parse_condition
 from pipeline.playbook.feature_names import known_features
@@ -222,6 +222,8 @@ def _account_ids(scored: pd.DataFrame) -> tuple[pd.Index, np.ndarray]:
     if raw.isna().any():
         raise UpsellError(f"scored.account_id: {int(raw.isna().sum())} missing id(s) at rows {list(np.flatnonzero(raw.isna())[:3])}")
     ids = as_text_array(raw)
+    if strictly_increasing(ids):  # feature frames come sorted: sorted and unique in one pass
+        return pd.Index(pd.array(ids, dtype=_STR)), np.arange(len(ids))
     order = pc.sort_indices(ids).to_numpy()  # stable; UTF-8 byte order is code point order
     ordered = ids.take(order)
     if len(ids) > 1:

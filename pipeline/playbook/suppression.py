@@ -21,6 +21,7 @@ to ``exit_paths.no_response.follow_up_action``.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,6 +59,7 @@ def offer_state(offers: pd.DataFrame | None, account_ids: pd.Index, as_of: pd.Ti
         return none
     paths, limits, nr = playbook.exit_paths, playbook.contact_limits, playbook.exit_paths.no_response
     row, offered, known, outcome = o["row"], o["offered_at"], o["known_at"], o["outcome"]
+    code = {name: OUTCOMES.index(name) for name in OUTCOMES}
     day = np.timedelta64(1, "D").astype("timedelta64[ns]")
     now = np.datetime64(as_of, "ns")
 
@@ -66,28 +68,28 @@ def offer_state(offers: pd.DataFrame | None, account_ids: pd.Index, as_of: pd.Ti
         np.maximum.at(out, row[mask], values[mask].view(np.int64))
         return out.view("datetime64[ns]")
 
-    is_pending, is_rejected = outcome == "pending", outcome == "rejected"
+    is_pending, is_rejected = outcome == code["pending"], outcome == code["rejected"]
     pending = np.bincount(row[is_pending], minlength=n) > 0
     first_pending = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(first_pending, row[is_pending], offered[is_pending].view(np.int64))
     first_pending = first_pending.view("datetime64[ns]")
     last_reject = latest(is_rejected, known)
-    last_accept = latest(outcome == "accepted", known)
+    last_accept = latest(outcome == code["accepted"], known)
     reenter = np.where(np.isnat(o["reenter_at"]), known + paths.deferred.reenter_after_days * day, o["reenter_at"])
-    reenter_at = latest(outcome == "deferred", reenter)
+    reenter_at = latest(outcome == code["deferred"], reenter)
     in_window = offered >= now - limits.window_days * day
     contacts = np.bincount(row[in_window], minlength=n)
 
     # the latest offer per account (by offered_at, then offer_id): is it unanswered?
-    order = _latest_order(row, offered, o["offer_id"])
+    order = _latest_order(row, offered, lambda rows: _offer_ids(offers, o["kept"][rows]))
     last_of_row = order[np.r_[row[order][1:] != row[order][:-1], True]]
     latest_nr = np.zeros(n, dtype=bool)
-    latest_nr[row[last_of_row]] = outcome[last_of_row] == "no_response"
+    latest_nr[row[last_of_row]] = outcome[last_of_row] == code["no_response"]
     latest_at = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
     latest_at[row[last_of_row]] = known[last_of_row]
-    answered = (outcome == "accepted") | (outcome == "rejected") | (outcome == "deferred")
+    answered = np.isin(outcome, [code["accepted"], code["rejected"], code["deferred"]])
     last_answer = latest(answered, offered).view(np.int64)
-    unanswered = np.bincount(row[(outcome == "no_response") & (offered.view(np.int64) > last_answer[row])], minlength=n)
+    unanswered = np.bincount(row[(outcome == code["no_response"]) & (offered.view(np.int64) > last_answer[row])], minlength=n)
 
     follow_due = latest_at + nr.follow_up_after_days * day
     waiting = latest_nr & (now < follow_due)
@@ -117,8 +119,9 @@ def offer_state(offers: pd.DataFrame | None, account_ids: pd.Index, as_of: pd.Ti
     return OfferState(reason=reason, follow_up=follow_up & ~taken)
 
 
-def _latest_order(row: np.ndarray, offered: np.ndarray, offer_id: np.ndarray) -> np.ndarray:
-    """Offers sorted by account row, offered_at, offer_id (ids compared only where the rest ties)."""
+def _latest_order(row: np.ndarray, offered: np.ndarray, offer_ids: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """Offers sorted by account row, offered_at, offer_id (``offer_ids(rows)``: the ids of those
+    rows as text, asked only for the rows where the rest ties)."""
     order = np.lexsort((offered, row))
     same = (row[order][1:] == row[order][:-1]) & (offered[order][1:] == offered[order][:-1])
     if same.any():
@@ -127,7 +130,7 @@ def _latest_order(row: np.ndarray, offered: np.ndarray, offer_id: np.ndarray) ->
         tied[:-1] |= same
         positions = np.flatnonzero(tied)
         sub = order[positions]
-        resorted = sub[np.lexsort((offer_id[sub].astype("U"), offered[sub], row[sub]))]
+        resorted = sub[np.lexsort((offer_ids(sub).astype("U"), offered[sub], row[sub]))]
         order[positions] = resorted
     return order
 
@@ -161,7 +164,7 @@ def _known_at(offers: pd.DataFrame, account_ids: pd.Index, as_of: pd.Timestamp,
     row = positions_in(account_ids, offers["account_id"])
     keep = (offered_at < now) & (row >= 0)
     known = np.isnat(outcome_at) | (outcome_at < now)
-    outcome = pd.Categorical(offers["outcome"], categories=list(OUTCOMES)).codes.astype(np.int64)
+    outcome = positions_in(pd.Series(list(OUTCOMES)), offers["outcome"])  # -1: unknown or missing
     if (outcome < 0).any():
         bad = sorted(set(offers["outcome"][outcome < 0].astype(str)))[:3]
         raise UpsellError(f"offers.outcome: unknown outcome(s) {bad}; allowed: {list(OUTCOMES)}")
@@ -176,11 +179,17 @@ def _known_at(offers: pd.DataFrame, account_ids: pd.Index, as_of: pd.Timestamp,
         "row": row[keep],
         "offered_at": offered_at[keep],
         "known_at": known_at[keep],
-        "outcome": np.array(OUTCOMES, dtype=object)[effective[keep]],
+        "outcome": effective[keep],  # codes into OUTCOMES
         "reenter_at": ts("reenter_at")[keep],
-        "offer_id": (offers["offer_id"].astype(str).to_numpy(dtype=object) if "offer_id" in offers.columns
-                     else np.arange(len(offers)).astype(str).astype(object))[keep],
+        "kept": np.flatnonzero(keep),  # positions in ``offers``
     }
+
+
+def _offer_ids(offers: pd.DataFrame, positions: np.ndarray) -> np.ndarray:
+    """The offer_id of ``offers`` rows at ``positions`` as text (the row position without the column)."""
+    if "offer_id" not in offers.columns:
+        return positions.astype(str).astype(object)
+    return offers["offer_id"].iloc[positions].astype(str).to_numpy(dtype=object)
 
 
 def _day(values: np.ndarray) -> np.ndarray:
