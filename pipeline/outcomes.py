@@ -224,6 +224,18 @@ def merge_outcomes(
     check(ambiguous, "offer_id", "account_id + offered_at + offer_type names one offer (several match; give offer_id)")
     incomplete = new & outcomes[["account_id", "offered_at", "offer_type", "channel"]].isna().any(axis=1)
     check(incomplete, "offer_id", "an offer not in the offers table needs account_id, offered_at, offer_type and channel")
+    named = matched & outcomes["offer_id"].notna()
+    for column in ("account_id", "offer_type"):  # the file's details of an offer it names by id agree with it
+        given = named & outcomes[column].notna()
+        if not given.any():
+            continue
+        recorded = pd.Series(offers[column].to_numpy()[position.where(given, 0).to_numpy()], index=outcomes.index)
+        differs = given & (_folded(outcomes[column]) != _folded(recorded))
+        if differs.any():
+            problems.append(Problem(
+                table="outcomes", column=column, n_rows=int(differs.sum()),
+                rule=f"{column} is the one of the offer its offer_id names in the offers table",
+                examples=_shown(pd.concat([recorded[differs].rename(f"offers_{column}"), outcomes[differs]], axis=1))))
     near_copy = new & near.notna()
     if near_copy.any():
         problems.append(Problem(
