@@ -273,3 +273,22 @@ def test_a_stale_pending_offer_counts_as_unanswered_when_the_playbook_says_so(ti
     assert out.loc["new", "suppression_reason"] == "pending offer since 2026-11-15: not duplicated"
     plain = decide(scored, tiny, offers, AS_OF).set_index("account_id")  # tiny does not set it: pending is pending
     assert plain.loc["old", "suppression_reason"] == "pending offer since 2026-10-01: not duplicated"
+
+
+def test_offers_tied_on_offered_at_are_ordered_by_offer_id_read_only_for_the_tied_rows() -> None:
+    from pipeline.playbook.suppression import _latest_order
+
+    day = np.datetime64("2026-11-01", "ns")
+    row = np.array([1, 0, 0, 0])
+    offered = np.array([day, day, day, day - np.timedelta64(1, "D")])
+    ids = np.array(["7", "9", "10", "1"], dtype=object)
+    asked: list[list[int]] = []
+
+    def offer_ids(rows: np.ndarray) -> np.ndarray:
+        asked.append(sorted(rows.tolist()))
+        return ids[rows]
+
+    order = _latest_order(row, offered, offer_ids)
+    # account 0: the day-before offer first, then "10" < "9" as text; account 1 last
+    assert order.tolist() == [3, 2, 1, 0]
+    assert asked == [[1, 2]]  # only the two offers that tie on (account, offered_at)
