@@ -226,11 +226,11 @@ def merge_outcomes(
     check(incomplete, "offer_id", "an offer not in the offers table needs account_id, offered_at, offer_type and channel")
     named = matched & outcomes["offer_id"].notna()
     for column in ("account_id", "offer_type"):  # the file's details of an offer it names by id agree with it
-        given = named & outcomes[column].notna()
-        if not given.any():
+        stated = named & outcomes[column].notna()
+        if not stated.any():
             continue
-        recorded = pd.Series(offers[column].to_numpy()[position.where(given, 0).to_numpy()], index=outcomes.index)
-        differs = given & (_folded(outcomes[column]) != _folded(recorded))
+        recorded = pd.Series(offers[column].to_numpy()[position.where(stated, 0).to_numpy()], index=outcomes.index)
+        differs = stated & (_folded(outcomes[column]) != _folded(recorded))
         if differs.any():
             problems.append(Problem(
                 table="outcomes", column=column, n_rows=int(differs.sum()),
