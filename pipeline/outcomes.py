@@ -34,7 +34,7 @@ from data.contract import CHANNELS, column_names
 from data.errors import DataContractError, UpsellError
 from data.problems import MAX_EXAMPLES, Problem, render_problems
 from data.load import FILE_SUFFIXES, read_table_frame
-from data.validate import shape_problems, validate_frames
+from data.validate import check_frame, shape_problems, validate_frames
 from pipeline.table_io import read_table, read_table_file, table_path, write_table
 
 IMPORTED_OUTCOMES: tuple[str, ...] = ("accepted", "rejected", "deferred", "no_response")
@@ -314,6 +314,10 @@ def import_outcomes(
     offers_file = table_path(data_dir, "offers")
     offers = read_table_file(offers_file, "offers") if offers_file is not None else None
     _check_shapes(data_dir, {"accounts": accounts, "offers": offers})
+    if offers is not None:  # a table already broken (an offer_id twice) is its file's problem, not the merge's
+        _, offer_problems = check_frame("offers", offers, pd.Index(accounts["account_id"].dropna()))
+        if offer_problems:
+            raise DataContractError(render_problems(offer_problems, str(offers_file)), offer_problems)
     target = offers_file or Path(data_dir) / ("offers.csv" if _uses_csv(data_dir) else "offers.parquet")
     given = tuple(c for c in OUTCOME_FIELDS if c in raw.columns)
     merged, counts = merge_outcomes(offers, rows, pd.Index(accounts["account_id"].dropna()), str(source), given)

@@ -1,0 +1,26 @@
+"""Importing into an offers table that already breaks the contract (an offer_id twice, as an
+append from another tool leaves it) was an InvalidIndexError traceback; it is the offers file's
+problem, named as `upsell validate` names it."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from tests.robustness2.conftest import copy_of, invoke, offer, snapshot
+
+
+def test_duplicate_offer_ids_in_the_offers_table(saas_frames, saas_csv_dir: Path, tmp_path: Path) -> None:
+    data = copy_of(saas_csv_dir, tmp_path)
+    offers = pd.read_csv(data / "offers.csv", dtype=str, keep_default_na=False)
+    pd.concat([offers, offers.head(1)]).to_csv(data / "offers.csv", index=False)
+    pending = offer(saas_frames, "pending")
+    crm = tmp_path / "crm.csv"
+    crm.write_text(f"offer_id,outcome,outcome_at\n{pending.offer_id},rejected,{pending.offered_at:%Y-%m-%d} 23:59:59\n")
+    before = snapshot(data)
+    result = invoke("outcomes", "import", crm, "--data", data)
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit), result.exception  # before: InvalidIndexError
+    assert "offers.csv" in result.output and "offers.offer_id" in result.output
+    assert offers["offer_id"].iloc[0] in result.output
+    assert snapshot(data) == before
