@@ -53,7 +53,9 @@ def _prepare(root: Path, n: int, months: int, interval: int) -> tuple[Path, str]
         return path
 
     data = dataset(n)
-    uri = f"sqlite:///{root / f'mlflow-{months}m-{interval}d.db'}"
+    # the champion is cached per model configuration: a change of the defaults (or of LightGBM)
+    # trains a new one, so the figures are for the model `upsell train` makes today
+    uri = f"sqlite:///{root / f'mlflow-{months}m-{interval}d-{_config_key()}.db'}"
     os.environ["MLFLOW_TRACKING_URI"] = uri
     if version_by_alias("upsell-propensity", CHAMPION) is None:
         # The champion learns from at most TRAIN_ACCOUNTS accounts of the same scenario: scoring
@@ -61,6 +63,18 @@ def _prepare(root: Path, n: int, months: int, interval: int) -> tuple[Path, str]
         train = dataset(min(n, TRAIN_ACCOUNTS))
         train_and_register(load_tables(train), AS_OF, command="nightly_bench", source_fingerprints=fingerprint_source(train))
     return data, uri
+
+
+def _config_key() -> str:
+    """A short hash of the default model configuration and the LightGBM version."""
+    import hashlib
+
+    import lightgbm
+
+    from models.config import load_config
+
+    text = json.dumps([load_config().model_dump(mode="json"), lightgbm.__version__], sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:10]
 
 
 def _bare_predict_child(data: Path) -> None:

@@ -93,11 +93,26 @@ def top_contributions(model: PropensityModel, features_df: pd.DataFrame, top_k: 
     )
 
 
+def _memoised(render: Renderer) -> Renderer:
+    """``render`` asked once per distinct (feature, value): counts, days and tiers repeat across accounts."""
+    texts: dict[tuple[str, type, object], str] = {}
+
+    def cached(feature: str, value: object) -> str:
+        key = (feature, type(value), value)  # the type too: 1 and 1.0 are equal keys but may render apart
+        text = texts.get(key)
+        if text is None:
+            text = texts[key] = render(feature, value)
+        return text
+
+    return cached
+
+
 def reason_codes(model: PropensityModel, features_df: pd.DataFrame, top_k: int = 3, render: Renderer = registry_renderer) -> pd.DataFrame:
     """``reason_1`` … ``reason_<top_k>`` (plain language; missing when fewer positive contributions),
     plus ``reason_<i>_feature`` naming the feature behind each, indexed like ``features_df``."""
     positional = features_df.reset_index(drop=True)  # duplicate index labels must not mix rows up
     top = top_contributions(model, positional, top_k=top_k)
+    render = _memoised(render)
     columns: dict[str, pd.Series] = {}
     for rank in range(1, top_k + 1):
         at_rank = top[top["rank"] == rank]

@@ -32,6 +32,8 @@ import pyarrow.parquet as pq
 from data.atomic import write_bytes_atomic
 from data.id_positions import positions_in
 from data.load import fingerprint_source, load_tables
+from pipeline.export.exporter import export_scores
+from pipeline.export.targets import TARGETS
 from pipeline.history import append_night, history_files, night_file, night_of, night_rows
 from pipeline.manifest import manifest_json, mask_secrets, output_checksums, run_id_for, sha256_file
 from pipeline.progress import StageTimer
@@ -200,9 +202,6 @@ def _counts(scored: pd.DataFrame) -> dict[str, Any]:
 
 
 def _export(scored: pd.DataFrame, tables: Any, request: ExportRequest, out: Path, stage: Path) -> dict[str, Any]:
-    from pipeline.export.exporter import export_scores
-    from pipeline.export.targets import TARGETS
-
     spec = TARGETS[request.target] if isinstance(TARGETS, dict) else None
     is_file = spec is None or getattr(spec, "kind", "csv") != "sql"
     # the CRM needs a display name (and any crosswalk ids users add), not the whole accounts table
