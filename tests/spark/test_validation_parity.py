@@ -66,13 +66,22 @@ def _write_csv(frame: pd.DataFrame, path: Path, **options: object) -> None:
     frame.to_csv(path, index=False, **options)
 
 
-def test_numbers_in_csv_text_and_parquet_columns(spark, tmp_path: Path) -> None:
+def test_values_in_csv_text_and_parquet_columns(spark, tmp_path: Path) -> None:
     """inf/-inf break 'finite number', 1e30 'abs <= 1e+18'; inf and 1e30 in an integer column are not
     whole numbers (no cast overflow); Java-only spellings (1d, 0x1p3) and the text NaN are not numbers;
-    a NaN stored in a parquet float column is a missing value; ids padded with tabs are trimmed."""
-    data = tmp_path / "numbers"
+    a NaN stored in a parquet float column is a missing value; ids and booleans padded with tabs are
+    trimmed; timestamps are the ISO 8601 pandas reads (2024/01/15 and 20240116 are, '… UTC' is not)."""
+    data = tmp_path / "values"
     data.mkdir()
-    _write_csv(_accounts([f"a{i}" for i in range(6)]), data / "accounts.csv")
+    accounts = _accounts([f"a{i}" for i in range(6)])
+    accounts["created_at"] = ["2024/01/15", "20240116", "2024-01-17T1000", "2024-01-18 10:00:00 UTC",
+                              "+2024-01-19", "2024-02-30"]
+    _write_csv(accounts, data / "accounts.csv")
+    offers = pd.DataFrame({"offer_id": ["o0", "o1", "o2"], "account_id": ["a0", "a1", "a2"],
+                           "offered_at": ["2024-02-01T10:00Z", "2024-02-01T10:00:00.5Z", "2024-02-01T10Z"],
+                           "offer_type": ["tier_upgrade"] * 3, "channel": ["email"] * 3,
+                           "outcome": ["accepted"] * 3, "is_control": [" yes\t", "N", "2"]})
+    _write_csv(offers, data / "offers.csv")
     subs = _subscriptions(5)
     subs["account_id"] = ["a0\t", "\ta1", "a2\x0b", "a3", "a4"]
     subs["mrr"] = ["Infinity", "-inf", "1e30", "9.9e17", "5"]
@@ -89,6 +98,8 @@ def test_numbers_in_csv_text_and_parquet_columns(spark, tmp_path: Path) -> None:
     pq.write_table(usage, data / "usage.parquet")
 
     assert _same_on_every_engine(spark, data) == {
+        ("accounts", "created_at", "ISO 8601 date/time", 3),
+        ("offers", "is_control", "true/false", 1),
         ("subscriptions", "mrr", "finite number", 2),
         ("subscriptions", "mrr", ">= 0", 1),
         ("subscriptions", "mrr", "abs <= 1e+18", 1),
