@@ -121,6 +121,9 @@ def client() -> "MlflowClient":
 def _reason(exc: BaseException, uri: str) -> str:
     """The library's complaint as one short line, without the URI's password."""
     text = str(exc).strip()
+    if "MLFLOW_ALLOW_FILE_STORE" in text:  # MLflow 3 refuses ./mlruns; its opt-out is at the end of a long text
+        return ("MLflow no longer opens a file store by default: migrate it with `mlflow migrate-filestore` "
+                "to sqlite:///mlflow.db, or set MLFLOW_ALLOW_FILE_STORE=true")
     cause = re.search(r"\[Errno -?\d+\][^\"')]*|Read timed out|timed out|Name or service not known", text)
     reason = cause.group(0).strip() if cause else (text.splitlines()[0][:300] if text else type(exc).__name__)
     password = urlparse(uri).password

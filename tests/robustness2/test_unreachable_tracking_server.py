@@ -56,3 +56,13 @@ def test_a_local_store_is_not_probed_or_changed(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.delenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", raising=False)
     assert registry.version_by_alias("no-such-model", registry.CHAMPION) is None
     assert "MLFLOW_HTTP_REQUEST_MAX_RETRIES" not in os.environ
+
+
+def test_a_file_store_names_mlflows_way_out(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """MLflow 3 refuses ./mlruns unless MLFLOW_ALLOW_FILE_STORE=true, saying so after 300 characters
+    that the one-line error used to cut."""
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", str(tmp_path / "mlruns"))
+    monkeypatch.delenv("MLFLOW_ALLOW_FILE_STORE", raising=False)
+    result = invoke("champions")
+    assert result.exit_code == 1, result.output
+    assert "MLFLOW_ALLOW_FILE_STORE=true" in result.output and "mlflow migrate-filestore" in result.output
