@@ -23,7 +23,8 @@ from pipeline.review_html import render_review_html
 from data.errors import DataContractError
 from data.problems import render_problems
 from data.validate import check_frame
-from pipeline.table_io import read_table_file, table_path
+from data.load import DUCKDB_SUFFIXES, table_locations
+from pipeline.table_io import read_table_file
 
 HISTORY_COLUMNS: tuple[str, ...] = ("account_id", "as_of", "score", "score_band", "decision_path", "final_node",
                                     "action", "channel", "owner_role", "expected_value")
@@ -52,18 +53,43 @@ def read_frame(path: str | Path, what: str) -> pd.DataFrame:
         raise UpsellError(f"{path}: cannot read the {what} ({str(exc).splitlines()[0][:200]})") from None
 
 
-def read_checked_table(data_dir: str | Path, name: str) -> pd.DataFrame | None:
-    """Table ``name`` of ``data_dir`` (None when absent), held to the contract's rules: the review
-    runs without `upsell validate`, and an outcome spelt ``Accepted`` or a negative revenue would
-    otherwise be counted silently wrong."""
-    path = table_path(data_dir, name)
-    if path is None:
-        return None
-    frame = read_table_file(path, name)
-    _, problems = check_frame(name, frame, None)
+def read_checked_table(source: str | Path, name: str) -> pd.DataFrame | None:
+    """Table ``name`` of a data directory (a file, or parquet part files as Spark writes them) or
+    of a DuckDB file; None when absent. Held to the contract's rules: the review runs without
+    `upsell validate`, and an outcome spelt ``Accepted`` or a negative revenue would otherwise be
+    counted silently wrong."""
+    source = Path(source)
+    if source.is_file() and source.suffix.lower() in DUCKDB_SUFFIXES:
+        raw, where = _duckdb_table(source, name), f"{source} (table {name})"
+        if raw is None:
+            return None
+        frame, problems = check_frame(name, raw, None)
+    else:
+        path = table_locations(source).get(name)
+        if path is None:
+            return None
+        frame, where = read_table_file(path, name), str(path)
+        _, problems = check_frame(name, frame, None)
     if problems:
-        raise DataContractError(render_problems(problems, str(path)), problems)
+        raise DataContractError(render_problems(problems, where), problems)
     return frame
+
+
+def _duckdb_table(database: Path, name: str) -> pd.DataFrame | None:
+    """Table ``name`` of a DuckDB file (matched case-insensitively, as DuckDB does), read-only."""
+    import duckdb
+
+    from data.stored_tables import attach_database
+
+    con = duckdb.connect()
+    try:
+        tables, _ = attach_database(con, database)
+        stored = tables.get(name)
+        return None if stored is None else stored.read_df(con)
+    except duckdb.Error as exc:
+        raise UpsellError(f"{database}: cannot read table {name!r} ({str(exc).splitlines()[0][:200]})") from None
+    finally:
+        con.close()
 
 
 def history_path(out_dir: str | Path) -> Path:

@@ -108,7 +108,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     @user_errors
     def review(
-        data: Path = typer.Option(..., "--data", help="Data directory (offers, subscriptions)."),
+        data: Path = typer.Option(..., "--data", help="Data directory or DuckDB file (offers, subscriptions)."),
         out: Path = typer.Option(None, "--out", help="Nightly output directory: reads its history/, "
                                                      "writes review/review.html and review/review.json there."),
         history: Path = typer.Option(None, "--history", help="Score history: a nightly run's history/ directory, "
