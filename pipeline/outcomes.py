@@ -33,9 +33,9 @@ from data.coerce import coerce_table
 from data.contract import CHANNELS, column_names
 from data.errors import DataContractError, UpsellError
 from data.problems import MAX_EXAMPLES, Problem, render_problems
-from data.load import FILE_SUFFIXES, read_table_frame
+from data.load import FILE_SUFFIXES, read_table_frame, table_locations
 from data.validate import check_frame, shape_problems, validate_frames
-from pipeline.table_io import read_table, read_table_file, table_path, write_table
+from pipeline.table_io import read_table_file, table_path, write_table
 
 IMPORTED_OUTCOMES: tuple[str, ...] = ("accepted", "rejected", "deferred", "no_response")
 NATURAL_KEY: tuple[str, ...] = ("account_id", "offered_at", "offer_type")
@@ -308,7 +308,8 @@ def import_outcomes(
     reentry = DeferredReentry.of(playbook) if playbook is not None else None
     raw = read_outcome_file(source)
     rows, duplicates, superseded, notes = prepare_outcomes(raw, str(source), now, reentry)
-    accounts = read_table(data_dir, "accounts")
+    accounts_at = table_locations(data_dir).get("accounts")  # a file, or parquet part files
+    accounts = read_table_file(accounts_at, "accounts") if accounts_at is not None else None
     if accounts is None:
         raise UpsellError(f"{data_dir}: no accounts table (outcomes are merged into a data directory)")
     offers_file = table_path(data_dir, "offers")

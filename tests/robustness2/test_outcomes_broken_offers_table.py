@@ -24,3 +24,17 @@ def test_duplicate_offer_ids_in_the_offers_table(saas_frames, saas_csv_dir: Path
     assert "offers.csv" in result.output and "offers.offer_id" in result.output
     assert offers["offer_id"].iloc[0] in result.output
     assert snapshot(data) == before
+
+
+def test_accounts_as_parquet_part_files(saas_frames, saas_parquet_dir: Path, tmp_path: Path) -> None:
+    """Spark writes accounts.parquet/ as a directory: it is the accounts table, not 'no accounts table'."""
+    data = copy_of(saas_parquet_dir, tmp_path)
+    (data / "accounts.parquet").rename(data / "part-0.parquet")
+    (data / "accounts.parquet").mkdir()
+    (data / "part-0.parquet").rename(data / "accounts.parquet" / "part-0.parquet")
+    pending = offer(saas_frames, "pending")
+    crm = tmp_path / "crm.csv"
+    crm.write_text(f"offer_id,outcome,outcome_at\n{pending.offer_id},rejected,{pending.offered_at:%Y-%m-%d} 23:59:59\n")
+    result = invoke("outcomes", "import", crm, "--data", data)
+    assert result.exit_code == 0, result.output  # before: "no accounts table"
+    assert "1 updated" in result.output
