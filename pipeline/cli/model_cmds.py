@@ -60,6 +60,15 @@ def _triggers(playbook: str | None):
     return playbook_triggers(resolve_playbook(playbook))
 
 
+def _scores_path(out: Path | None) -> Path | None:
+    """--out as a file the backtest can write: .parquet or .csv (checked before the backtest runs)."""
+    if out is not None and out.suffix.lower() not in (".parquet", ".csv"):
+        from data.errors import UpsellError
+
+        raise UpsellError(f"--out {out}: the scores file is .parquet or .csv (got {out.suffix or 'no suffix'!r})")
+    return out
+
+
 def _write_scores(frame, out: Path) -> None:
     from data.atomic import atomic_path
 
@@ -144,6 +153,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Honest backtest: train on what was known at --as-of, score at it, judge on what happened after."""
         cutoff = _date(as_of, "--as-of")
+        out = _scores_path(out)
         from data.load import load_tables
         from models.backtest import read_truth, run_backtest, write_charts
         from models.config import load_config
