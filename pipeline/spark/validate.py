@@ -149,7 +149,10 @@ def _check_table(name: str, frame: DataFrame, cols: list[CoercedColumn],
         values = values.withColumn(label, F.count(F.lit(1)).over(Window.partitionBy(*key)))
 
     mixed = _mixed_offset_rules(values, cols)
-    coerce_rules = [_Rule(c.spec.name, c.rule, F.col(f"__bad_{c.spec.name}")) for c in cols if c.bad is not None]
+    # as in data.coerce, a column mixing offsets is judged by that rule alone (its text is not parsed)
+    unusable = {r.column for r in mixed}
+    coerce_rules = [_Rule(c.spec.name, c.rule, F.col(f"__bad_{c.spec.name}"))
+                    for c in cols if c.bad is not None and c.spec.name not in unusable]
     coerce_rules += mixed
     schema_rules = _schema_rules(name, cols, present, referential)
     rules = coerce_rules + schema_rules
@@ -165,8 +168,6 @@ def _check_table(name: str, frame: DataFrame, cols: list[CoercedColumn],
         if unreadable is not None:
             return _TableCheck(checked, int(counts["n_rows"]), [], unreadable)
     broken_coerce = {r.column for i, r in enumerate(coerce_rules) if (counts[f"r{i}"] or 0) > 0}
-    # as in data.coerce, a column mixing offsets is unusable as a whole: no rule can be judged on it
-    unusable = {r.column for r in mixed}
     shown = [f"__raw_{c.spec.name}" for c in cols]
     problems = []
     for i, r in enumerate(rules):

@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from data.coerce import RULE_MIXED_OFFSETS
 from data.errors import DataContractError
 from data.load import RULE_READABLE_CSV, validate_source
 from data.problems import Problem
@@ -70,7 +71,8 @@ def test_values_in_csv_text_and_parquet_columns(spark, tmp_path: Path) -> None:
     """inf/-inf break 'finite number', 1e30 'abs <= 1e+18'; inf and 1e30 in an integer column are not
     whole numbers (no cast overflow); Java-only spellings (1d, 0x1p3) and the text NaN are not numbers;
     a NaN stored in a parquet float column is a missing value; ids and booleans padded with tabs are
-    trimmed; timestamps are the ISO 8601 pandas reads (2024/01/15 and 20240116 are, '… UTC' is not)."""
+    trimmed; timestamps are the ISO 8601 pandas reads (2024/01/15 and 20240116 are, '… UTC' is not),
+    and a column mixing offsets is judged by that rule alone."""
     data = tmp_path / "values"
     data.mkdir()
     accounts = _accounts([f"a{i}" for i in range(6)])
@@ -82,6 +84,11 @@ def test_values_in_csv_text_and_parquet_columns(spark, tmp_path: Path) -> None:
                            "offer_type": ["tier_upgrade"] * 3, "channel": ["email"] * 3,
                            "outcome": ["accepted"] * 3, "is_control": [" yes\t", "N", "2"]})
     _write_csv(offers, data / "offers.csv")
+    tickets = pd.DataFrame({"ticket_id": ["t0", "t1", "t2", "t3"], "account_id": ["a0", "a1", "a2", "a3"],
+                            "opened_at": ["2024-01-01T10:00:00+01:00", "2024-01-02T10:00:00+01:00", "2024-01-03",
+                                          "not a date"],  # mixed offsets: judged by that rule alone
+                            "severity": ["low", "high", "low", "low"]})
+    _write_csv(tickets, data / "support_tickets.csv")
     subs = _subscriptions(5)
     subs["account_id"] = ["a0\t", "\ta1", "a2\x0b", "a3", "a4"]
     subs["mrr"] = ["Infinity", "-inf", "1e30", "9.9e17", "5"]
@@ -100,6 +107,7 @@ def test_values_in_csv_text_and_parquet_columns(spark, tmp_path: Path) -> None:
     assert _same_on_every_engine(spark, data) == {
         ("accounts", "created_at", "ISO 8601 date/time", 3),
         ("offers", "is_control", "true/false", 1),
+        ("support_tickets", "opened_at", RULE_MIXED_OFFSETS, 2),
         ("subscriptions", "mrr", "finite number", 2),
         ("subscriptions", "mrr", ">= 0", 1),
         ("subscriptions", "mrr", "abs <= 1e+18", 1),
