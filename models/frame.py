@@ -64,7 +64,10 @@ def to_matrix(frame: pd.DataFrame, features: Sequence[str], categories: Mapping[
                     raise UpsellError(f"feature {col!r} must be numeric; example values: {bad.head(3).tolist()}")
                 values = converted
             out[col] = values.astype("float64")
-    return pd.DataFrame(out, index=frame.index)
+    # copy=False: the columns stay as they are (pandas' copy-on-write keeps ``frame`` safe) instead
+    # of being consolidated into one block; LightGBM's conversion of that block costs ~1 s more at
+    # 1M rows than gathering the separate columns (same values, same C-order array it predicts on)
+    return pd.DataFrame(out, index=frame.index, copy=False)
 
 
 def labels_as_int(y: pd.Series | np.ndarray | Sequence[int], what: str = "label") -> np.ndarray:
