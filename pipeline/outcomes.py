@@ -41,6 +41,8 @@ IMPORTED_OUTCOMES: tuple[str, ...] = ("accepted", "rejected", "deferred", "no_re
 NATURAL_KEY: tuple[str, ...] = ("account_id", "offered_at", "offer_type")
 OUTCOME_FIELDS: tuple[str, ...] = ("outcome", "outcome_at", "revenue", "reenter_at")
 OFFER_FIELDS: tuple[str, ...] = ("offer_id", "account_id", "offered_at", "offer_type", "channel", "owner_role")
+# Facts of an offer a file may carry: kept for offers it appends, checked against known ones.
+OFFER_FACTS: tuple[str, ...] = ("is_control",)
 
 
 @dataclass(frozen=True)
@@ -169,7 +171,8 @@ def prepare_outcomes(
     if problems:
         raise DataContractError(render_problems(problems, source), problems)
 
-    typed = typed[[*OFFER_FIELDS, *OUTCOME_FIELDS]].copy()
+    kept = [*OFFER_FIELDS, *OUTCOME_FIELDS, *[c for c in OFFER_FACTS if c in typed.columns]]
+    typed = typed[kept].copy()
     typed["_row"] = raw.index
     typed["_key"] = _offer_keys(typed)
     before = len(typed)
@@ -225,16 +228,19 @@ def merge_outcomes(
     incomplete = new & outcomes[["account_id", "offered_at", "offer_type", "channel"]].isna().any(axis=1)
     check(incomplete, "offer_id", "an offer not in the offers table needs account_id, offered_at, offer_type and channel")
     named = matched & outcomes["offer_id"].notna()
-    for column in ("account_id", "offer_type"):  # the file's details of an offer it names by id agree with it
-        stated = named & outcomes[column].notna()
+    for column in ("account_id", "offer_type", *OFFER_FACTS):  # the file's details of a known offer agree with it
+        if column not in outcomes.columns or column not in offers.columns:
+            continue
+        stated = (named if column in OFFER_FIELDS else matched) & outcomes[column].notna()
         if not stated.any():
             continue
         recorded = pd.Series(offers[column].to_numpy()[position.where(stated, 0).to_numpy()], index=outcomes.index)
+        stated &= recorded.notna()
         differs = stated & (_folded(outcomes[column]) != _folded(recorded))
         if differs.any():
             problems.append(Problem(
                 table="outcomes", column=column, n_rows=int(differs.sum()),
-                rule=f"{column} is the one of the offer its offer_id names in the offers table",
+                rule=f"{column} agrees with the offers table's for the offer this row names",
                 examples=_shown(pd.concat([recorded[differs].rename(f"offers_{column}"), outcomes[differs]], axis=1))))
     near_copy = new & near.notna()
     if near_copy.any():
@@ -286,7 +292,7 @@ def merge_outcomes(
         appended.loc[missing_id, "offer_id"] = appended.loc[missing_id, "_key"].map(_derived_id)
         appended = appended.sort_values(["offered_at", "offer_id"], kind="mergesort")
         columns = [c for c in offers.columns if c in appended.columns]
-        extra = [c for c in (*OFFER_FIELDS, *OUTCOME_FIELDS) if c not in offers.columns]
+        extra = [c for c in (*OFFER_FIELDS, *OUTCOME_FIELDS, *OFFER_FACTS) if c in appended.columns and c not in offers.columns]
         offers = pd.concat([offers, appended[columns + extra]], ignore_index=True)
         counts["appended"] = len(appended)
     return offers, counts
