@@ -409,9 +409,32 @@ def load_version(name: str, version: str | int) -> tuple[PropensityModel, Versio
     """The fitted ``PropensityModel`` of one version (for scoring and reason codes) and its info."""
     import mlflow.pyfunc
 
+    from mlflow.exceptions import MlflowException
+
     info = get_version(name, version)
-    pyfunc_model = mlflow.pyfunc.load_model(info.uri)
+    try:
+        pyfunc_model = mlflow.pyfunc.load_model(info.uri)
+    except (MlflowException, OSError) as exc:  # the store's files moved or were cleaned up
+        source = _artifact_location(name, str(version))
+        raise UpsellError(
+            f"{name} version {info.version} cannot be loaded: its files are not where the registry at "
+            f"{redacted(tracking_uri())} says ({source}): {_reason(exc, tracking_uri())}. A store copied "
+            "without its artifacts folder, or artifacts cleaned up, leave the registry pointing at nothing"
+        ) from None
     return pyfunc_model.unwrap_python_model().model, info
+
+
+def _artifact_location(name: str, version: str) -> str:
+    """Where a version's files should be: the logged model's artifact location (MLflow 3 sources
+    read ``models:/m-…``), else the version's source."""
+    c = client()
+    source = c.get_model_version(name, version).source or "?"
+    if source.startswith("models:/m-"):
+        try:
+            return c.get_logged_model(source.split("models:/", 1)[1]).artifact_location or source
+        except Exception:  # noqa: BLE001 - the message then shows the source
+            return source
+    return source
 
 
 def load_champion(name: str) -> tuple[PropensityModel, VersionInfo]:
