@@ -65,8 +65,7 @@ def to_matrix(frame: pd.DataFrame, features: Sequence[str], categories: Mapping[
                 values = converted
             out[col] = values.astype("float64")
     # copy=False: the columns stay as they are (pandas' copy-on-write keeps ``frame`` safe) instead
-    # of being consolidated into one block; LightGBM's conversion of that block costs ~1 s more at
-    # 1M rows than gathering the separate columns (same values, same C-order array it predicts on)
+    # of being copied into one block that LightGBM's conversion copies again (~0.06 s CPU at 1M rows)
     return pd.DataFrame(out, index=frame.index, copy=False)
 
 
