@@ -88,8 +88,8 @@ def _bare_predict_child(data: Path) -> None:
     feats = build_features(load_tables(data), [AS_OF])
     seconds = []
     for _ in range(2):
-        # a fresh matrix each time, as the job has: a second predict on the same frame would skip
-        # pandas' one-off consolidation of its columns (1.3 s at 1M rows), which the job pays
+        # a fresh matrix each time, as the job has: pandas keeps work it did converting a frame
+        # once, so a second predict on the same frame would be cheaper than the job's
         matrix = model.matrix(feats)
         start = time.perf_counter()
         model.booster_.predict(matrix)
