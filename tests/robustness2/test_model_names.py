@@ -26,3 +26,12 @@ def test_config_model_name_is_checked_with_its_line(tmp_path: Path) -> None:
     with pytest.raises(UpsellError) as err:
         load_config(path)
     assert f"{path}:3:" in str(err.value) and "registry.model_name" in str(err.value)
+
+
+@pytest.mark.parametrize("when", ["yesterday at noon", "01/11/2026 13:00", "2026-11-26 25:00"])
+def test_champions_on_takes_iso_8601_only(when: str) -> None:
+    """`--on` longer than a date went to pandas' guessing parser: text it could not read was a
+    DateParseError traceback, and 01/11/2026 13:00 was read as 11 January."""
+    result = invoke("champions", "--on", when)
+    assert result.exit_code == 2, result.output
+    assert "--on" in result.output and "ISO 8601" in result.output
