@@ -128,13 +128,14 @@ def register(app: typer.Typer) -> None:
         from models.training import train_and_register
 
         cfg = load_config(config)
+        triggers = _triggers(playbook)  # a mistyped playbook fails before the data are read
         tables = load_tables(data)
         result = train_and_register(
             tables, cutoff, horizon_days, label.value, config=cfg, model_name=model_name, command=_command_line(
                 "train", data=data, as_of=as_of, horizon_days=horizon_days, label=label, model_name=model_name,
                 config=config, playbook=playbook, addon_category=addon_category,
             ),
-            triggers=_triggers(playbook), truth=read_truth(data) if data.is_dir() else None,
+            triggers=triggers, truth=read_truth(data) if data.is_dir() else None,
             source_fingerprints=fingerprint_source(data), addon_categories=tuple(addon_category),
         )
         if as_json:
@@ -172,9 +173,10 @@ def register(app: typer.Typer) -> None:
         from models.config import load_config
 
         cfg = load_config(config)
+        triggers = _triggers(playbook)  # a mistyped playbook fails before the data are read
         tables = load_tables(data)
         result = run_backtest(
-            tables, cutoff, horizon_days, label.value, config=cfg, triggers=_triggers(playbook),
+            tables, cutoff, horizon_days, label.value, config=cfg, triggers=triggers,
             truth=read_truth(data) if data.is_dir() else None, addon_categories=tuple(addon_category),
         )
         if out is not None:

@@ -35,3 +35,11 @@ def test_champions_on_takes_iso_8601_only(when: str) -> None:
     result = invoke("champions", "--on", when)
     assert result.exit_code == 2, result.output
     assert "--on" in result.output and "ISO 8601" in result.output
+
+
+@pytest.mark.parametrize("command", ["train", "backtest"])
+def test_a_mistyped_playbook_is_refused_before_the_data_are_read(command: str, tmp_path: Path) -> None:
+    """--playbook was resolved after the tables were loaded and validated (minutes on real data)."""
+    result = invoke(command, "--data", tmp_path / "no-such-data", "--as-of", "2026-03-31", "--playbook", "sass")
+    assert result.exit_code == 1, result.output
+    assert "sass" in result.output and "no-such-data" not in result.output
