@@ -336,7 +336,7 @@ def import_outcomes(
             raise DataContractError(
                 render_problems(offer_problems, f"{target} (after merging {source.name})"), offer_problems)
         if not dry_run:
-            write_table(_keep_fractions(merged, target), target)
+            write_table(merged, target)
     superseded += counts.pop("superseded")
     return OutcomeImportResult(
         source=str(source), offers_path=str(target), rows_read=len(raw), duplicates_dropped=duplicates,
@@ -356,20 +356,6 @@ def _keep_unsaid(hits: pd.DataFrame, recorded: pd.DataFrame, given: tuple[str, .
         kept = recorded[column].to_numpy()
         hits[column] = hits[column].where(~same_outcome, pd.Series(kept, index=hits.index).astype(hits[column].dtype))
     return hits
-
-
-def _keep_fractions(frame: pd.DataFrame, target: Path) -> pd.DataFrame:
-    """The table as the CSV writer should see it: a timestamp column with fractions of a second
-    as text that keeps them (the writer's whole-second format would change every row)."""
-    if target.suffix == ".parquet":
-        return frame
-    out = frame
-    for column in frame.columns:
-        values = frame[column]
-        if pd.api.types.is_datetime64_any_dtype(values) and (values.dropna().dt.microsecond != 0).any():
-            out = out.copy() if out is frame else out
-            out[column] = values.dt.strftime("%Y-%m-%d %H:%M:%S.%f").where(values.notna())
-    return out
 
 
 def _check_data_dir(data_dir: Path) -> None:

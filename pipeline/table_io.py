@@ -46,13 +46,28 @@ def read_table_file(path: str | Path, name: str) -> pd.DataFrame:
 
 
 def write_table(frame: pd.DataFrame, path: str | Path) -> None:
-    """Write a table atomically in the format its file name says (parquet or CSV)."""
+    """Write a table atomically in the format its file name says (parquet or CSV).
+
+    CSV timestamps are written to the second, or to the microsecond in a column that has
+    fractions of a second (a rewritten table must not lose them).
+    """
     path = Path(path)
     with atomic_path(path) as tmp:
         if path.suffix == ".parquet":
             frame.to_parquet(tmp, index=False, engine="pyarrow", compression="zstd")
         elif path.name.endswith(".csv.gz"):
-            frame.to_csv(tmp, index=False, lineterminator="\n", date_format=CSV_TIMESTAMP_FORMAT,
-                         compression={"method": "gzip", "mtime": 0})
+            _csv_ready(frame).to_csv(tmp, index=False, lineterminator="\n", date_format=CSV_TIMESTAMP_FORMAT,
+                                     compression={"method": "gzip", "mtime": 0})
         else:
-            frame.to_csv(tmp, index=False, lineterminator="\n", date_format=CSV_TIMESTAMP_FORMAT)
+            _csv_ready(frame).to_csv(tmp, index=False, lineterminator="\n", date_format=CSV_TIMESTAMP_FORMAT)
+
+
+def _csv_ready(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with each timestamp column that has fractions of a second as text keeping them."""
+    out = frame
+    for column in frame.columns:
+        values = frame[column]
+        if pd.api.types.is_datetime64_any_dtype(values) and (values.dropna().dt.microsecond != 0).any():
+            out = out.copy(deep=False) if out is frame else out
+            out[column] = values.dt.strftime(CSV_TIMESTAMP_FORMAT + ".%f").where(values.notna())
+    return out
