@@ -107,8 +107,9 @@ def build_review(
     Explicit arguments win over what the ``playbook`` says (revenue target and period, role
     capacities, score bands, smallest judged cell). ``today`` defaults to the history's latest
     night at or before ``as_of``. ``reference``/``current_features`` are training and today's feature frames for drift
-    (include ``score`` in both to see score drift). Only offers made before ``as_of`` (and after
-    ``since``) are reviewed, so the same inputs always give the same review. Realised calibration
+    (include ``score`` in both to see score drift). Only offers made up to ``as_of`` (an offer
+    stamped at its midnight, as a night's own offers are, included) and from ``since`` are
+    reviewed, so the same inputs always give the same review. Realised calibration
     uses the ``calibration_nights`` most recent nights whose horizon has closed (None: all).
     """
     notes: list[str] = []
