@@ -43,6 +43,8 @@ OUTCOME_FIELDS: tuple[str, ...] = ("outcome", "outcome_at", "revenue", "reenter_
 OFFER_FIELDS: tuple[str, ...] = ("offer_id", "account_id", "offered_at", "offer_type", "channel", "owner_role")
 # Facts of an offer a file may carry: kept for offers it appends, checked against known ones.
 OFFER_FACTS: tuple[str, ...] = ("is_control",)
+DEFERRED_NEEDS_DATE = ("deferred offers need a re-entry date (or --playbook, whose deferred exit path gives "
+                       "reenter_after_days)")
 
 
 @dataclass(frozen=True)
@@ -163,8 +165,8 @@ def prepare_outcomes(
         typed.loc[undated, "reenter_at"] = typed.loc[undated, "outcome_at"] + pd.Timedelta(days=reentry.days)
         notes.append(f"{int(undated.sum())} deferred offer(s) without reenter_at: re-entry set to outcome_at + "
                      f"{reentry.days} days ({reentry.source}: exit_paths.deferred.reenter_after_days: {reentry.days})")
-    check((typed["outcome"] == "deferred") & typed["reenter_at"].isna(), "reenter_at",
-          "deferred offers need a re-entry date (or --playbook, whose deferred exit path gives reenter_after_days)")
+    if "reenter_at" in raw.columns:  # a file without the column keeps the recorded date: merge_outcomes checks
+        check((typed["outcome"] == "deferred") & typed["reenter_at"].isna(), "reenter_at", DEFERRED_NEEDS_DATE)
     check(typed["reenter_at"] < typed["outcome_at"], "reenter_at", "reenter_at >= outcome_at")
     check(typed["outcome_at"] < typed["offered_at"], "outcome_at", "outcome_at >= offered_at")
     check(typed["channel"].notna() & ~typed["channel"].isin(CHANNELS), "channel", f"one of {', '.join(CHANNELS)}")
@@ -276,6 +278,13 @@ def merge_outcomes(
     hits = _keep_unsaid(hits, offers.iloc[rows], given)
     recorded_at = offers["outcome_at"].to_numpy()[rows]
     stale = ~pd.isna(recorded_at) & (hits["outcome_at"].to_numpy() < recorded_at)
+    undated = pd.concat([hits[~stale], outcomes[new]])
+    undated = undated[(undated["outcome"] == "deferred") & undated["reenter_at"].isna()]
+    if len(undated):  # a status-only file: the recorded date was kept only where the offer was already deferred
+        problems.append(Problem(table="outcomes", column="reenter_at", n_rows=len(undated),
+                                rule=DEFERRED_NEEDS_DATE + "; the offers table has none for these offers",
+                                examples=_shown(undated.sort_values("_row").drop(columns="_pos", errors="ignore"))))
+        raise DataContractError(render_problems(problems, source), problems)
     same = np.ones(len(hits), dtype=bool)
     for column in OUTCOME_FIELDS:
         same &= _equal(offers[column].iloc[rows], hits[column])

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from tests.robustness2.conftest import copy_of, invoke, offer
+from tests.robustness2.conftest import copy_of, invoke, offer, snapshot
 
 
 def _offers(data: Path) -> pd.DataFrame:
@@ -18,10 +18,11 @@ def test_status_only_export_keeps_recorded_revenue_and_reentry(saas_frames, saas
     accepted, deferred = offer(saas_frames, "accepted"), offer(saas_frames, "deferred")
     crm = tmp_path / "status.csv"
     crm.write_text("offer_id,outcome,outcome_at\n"
-                   f"{accepted.offer_id},Accepted,{accepted.outcome_at:%Y-%m-%d %H:%M:%S}\n")
+                   f"{accepted.offer_id},Accepted,{accepted.outcome_at:%Y-%m-%d %H:%M:%S}\n"
+                   f"{deferred.offer_id},deferred,{deferred.outcome_at:%Y-%m-%d %H:%M:%S}\n")
     result = invoke("outcomes", "import", crm, "--data", data)
-    assert result.exit_code == 0, result.output
-    assert "1 unchanged" in result.output  # before: "1 updated", revenue emptied
+    assert result.exit_code == 0, result.output  # before: the deferral was refused as 'needs a re-entry date'
+    assert "2 unchanged" in result.output  # before: "1 updated", revenue emptied
     after = _offers(data)
     assert after.loc[accepted.offer_id, "revenue"] == accepted.revenue
     assert after.loc[deferred.offer_id, "reenter_at"] == deferred.reenter_at
@@ -50,3 +51,21 @@ def test_an_empty_revenue_cell_is_what_the_file_says(saas_frames, saas_parquet_d
     result = invoke("outcomes", "import", crm, "--data", data)
     assert result.exit_code == 0, result.output
     assert pd.isna(_offers(data).loc[accepted.offer_id, "revenue"])
+
+
+def test_status_only_export_of_a_new_deferral_is_refused_naming_it(
+        saas_frames, saas_parquet_dir: Path, tmp_path: Path) -> None:
+    """Pending → deferred in a file without reenter_at: the offers table has no date to keep."""
+    data = copy_of(saas_parquet_dir, tmp_path)
+    pending, deferred = offer(saas_frames, "pending"), offer(saas_frames, "deferred")
+    later = pending.offered_at + pd.Timedelta(days=3)
+    crm = tmp_path / "status.csv"
+    crm.write_text("offer_id,outcome,outcome_at\n"
+                   f"{deferred.offer_id},deferred,{deferred.outcome_at:%Y-%m-%d %H:%M:%S}\n"
+                   f"{pending.offer_id},deferred,{later:%Y-%m-%d %H:%M:%S}\n")
+    before = snapshot(data)
+    result = invoke("outcomes", "import", crm, "--data", data)
+    assert result.exit_code == 1, result.output
+    assert "outcomes.reenter_at" in result.output and "1 row" in result.output
+    assert pending.offer_id in result.output and deferred.offer_id not in result.output
+    assert snapshot(data) == before
