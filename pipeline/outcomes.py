@@ -200,6 +200,7 @@ def merge_outcomes(
     account_ids: pd.Index,
     source: str,
     given: tuple[str, ...] = OUTCOME_FIELDS,
+    notes: list[str] | None = None,
 ) -> tuple[pd.DataFrame, dict[str, int]]:
     """Pure: the offers table with ``outcomes`` (from ``prepare_outcomes``) merged in, and counts.
 
@@ -208,15 +209,18 @@ def merge_outcomes(
     outcome stays the same, and loses it when the outcome changes (revenue belongs to an accepted
     offer, a re-entry date to a deferred one).
 
-    Raises ``DataContractError`` for rows that name an unknown offer_id without the facts to
+    ``notes`` (a list) receives what the user should know of a successful merge (rows matched to
+    an offer on a neighbouring date). Raises ``DataContractError`` for rows that name an unknown offer_id without the facts to
     append it, natural keys that match several offers, unknown accounts, or outcomes dated
     before their offer.
     """
     offers = _empty_offers() if offers is None else offers.reset_index(drop=True).copy()
+    notes = [] if notes is None else notes
     problems: list[Problem] = []
     position = _match(offers, outcomes)
-    near_position, near = _near_matches(offers, outcomes, position == -1)
-    position = position.where(near_position == -1, near_position)
+    nearby = _near_matches(offers, outcomes, position == -1)
+    position = position.where(nearby.position == -1, nearby.position)
+    near = nearby.near
     ambiguous = position == -2
     matched = position >= 0
     new = ~matched & ~ambiguous
@@ -230,10 +234,11 @@ def merge_outcomes(
     incomplete = new & outcomes[["account_id", "offered_at", "offer_type", "channel"]].isna().any(axis=1)
     check(incomplete, "offer_id", "an offer not in the offers table needs account_id, offered_at, offer_type and channel")
     named = matched & outcomes["offer_id"].notna()
-    for column in ("account_id", "offer_type", *OFFER_FACTS):  # the file's details of a known offer agree with it
+    # the file's details of a known offer agree with it (the key's own columns matched already, unless named by id)
+    for column in ("account_id", "offer_type", "channel", *OFFER_FACTS):
         if column not in outcomes.columns or column not in offers.columns:
             continue
-        stated = (named if column in OFFER_FIELDS else matched) & outcomes[column].notna()
+        stated = (named if column in NATURAL_KEY else matched) & outcomes[column].notna()
         if not stated.any():
             continue
         recorded = pd.Series(offers[column].to_numpy()[position.where(stated, 0).to_numpy()], index=outcomes.index)
@@ -243,15 +248,20 @@ def merge_outcomes(
             problems.append(Problem(
                 table="outcomes", column=column, n_rows=int(differs.sum()),
                 rule=f"{column} agrees with the offers table's for the offer this row names",
-                examples=_shown(pd.concat([recorded[differs].rename(f"offers_{column}"), outcomes[differs]], axis=1))))
-    near_copy = new & near.notna()
+                examples=_shown(pd.concat([_matched_offer(offers, position, differs),
+                                           recorded[differs].rename(f"offers_{column}"), outcomes[differs]], axis=1))))
+    near_copy = new & near
     if near_copy.any():
+        shown = _shown(outcomes[near_copy])
         problems.append(Problem(
             table="outcomes", column="offered_at", n_rows=int(near_copy.sum()),
             rule="no offer has exactly this account_id + offered_at + offer_type, but one of the same account and "
                  "type was made within a day (give its offer_id, or its exact offered_at and offer_type)",
-            examples=_shown(pd.concat([near[near_copy].rename("near_offer"), outcomes[near_copy]], axis=1))))
+            detail=f"offers like these rows: {nearby.describe(outcomes.index[near_copy][:MAX_EXAMPLES], outcomes['_row'])}",
+            examples=shown))
     new &= ~near_copy
+    if len(nearby.neighbours) and not problems:
+        notes.append(nearby.neighbour_note(outcomes["_row"]))
     check(new & ~incomplete & ~outcomes["account_id"].isin(account_ids), "account_id",
           "account_id exists in accounts")
     offered_at = outcomes["offered_at"].copy()
@@ -336,7 +346,7 @@ def import_outcomes(
             raise DataContractError(render_problems(offer_problems, str(offers_file)), offer_problems)
     target = offers_file or Path(data_dir) / ("offers.csv" if _uses_csv(data_dir) else "offers.parquet")
     given = tuple(c for c in OUTCOME_FIELDS if c in raw.columns)
-    merged, counts = merge_outcomes(offers, rows, pd.Index(accounts["account_id"].dropna()), str(source), given)
+    merged, counts = merge_outcomes(offers, rows, pd.Index(accounts["account_id"].dropna()), str(source), given, notes)
     changed = counts["updated"] + counts["appended"] > 0
     if changed:
         report = validate_frames({"accounts": accounts, "offers": merged})
@@ -426,41 +436,118 @@ def _match(offers: pd.DataFrame, outcomes: pd.DataFrame) -> pd.Series:
     return position
 
 
-def _near_matches(offers: pd.DataFrame, outcomes: pd.DataFrame, unmatched: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """CRM exports often give ``offered_at`` at another precision than the offers table (a date
-    without its time) or the offer type in other case. For natural-key rows that matched nothing:
-    the offers of the same account and offer type (case and spaces aside) made within a day.
+# A CRM dating offers in local time puts an offer of 22:00 UTC on the next date, at most ~14 h away
+# from the date's edges (UTC-12 … UTC+14).
+NEIGHBOUR_REACH = pd.Timedelta(hours=14)
 
-    Returns (position, near): a date-only row with exactly one such offer, spelt the same, matches
-    it (the window spans the neighbouring dates, for a CRM that dates in local time); any other
-    row with such offers gets them listed in ``near`` (to refuse it rather than append a copy).
+
+@dataclass(frozen=True)
+class NearMatches:
+    """Natural-key rows that matched no offer exactly but found one at another precision.
+
+    ``position``: the offer row each outcome row now matches (-1: none). ``listed``: for rows to
+    refuse as near copies, the offers they resemble (columns ``_i``, ``_offer_id``, ``_offer_at``,
+    ``_offer_type``, ``_spelt``). ``neighbours``: rows matched to an offer on a neighbouring date
+    (``_i``, ``_at``, ``_offer_id``, ``_offer_at``), for a note.
     """
-    position = pd.Series(-1, index=outcomes.index, dtype="int64")
-    near = pd.Series(None, index=outcomes.index, dtype="object")
+
+    position: pd.Series
+    listed: pd.DataFrame
+    neighbours: pd.DataFrame
+
+    @property
+    def near(self) -> pd.Series:
+        """True for rows to refuse as near copies."""
+        return pd.Series(self.position.index.isin(self.listed["_i"]), index=self.position.index)
+
+    def describe(self, rows: pd.Index, file_rows: pd.Series, per_row: int = 3) -> str:
+        """``row N: OFF-1 2026-09-01 22:00:00, …`` for the given rows only (``file_rows``: each
+        row's number in the file)."""
+        listed = self.listed[self.listed["_i"].isin(rows)].groupby("_i", sort=False).head(per_row)
+        parts = []
+        for i, found in listed.groupby("_i", sort=False):
+            offers = ", ".join(f"{oid} {at:%Y-%m-%d %H:%M:%S}" + ("" if kind == spelt else f" {kind}")
+                               for oid, at, kind, spelt in zip(found["_offer_id"], found["_offer_at"],
+                                                               found["_offer_type"], found["_spelt"]))
+            parts.append(f"row {file_rows[i]}: {offers}")
+        return "; ".join(parts)
+
+    def neighbour_note(self, file_rows: pd.Series) -> str:
+        """What the matches on a neighbouring date were, with an example naming both dates."""
+        first = self.neighbours.iloc[0]
+        return (f"{len(self.neighbours)} date-only row(s) matched the one offer of that account and type on a "
+                f"neighbouring date (none on the row's date; a CRM dating in local time), e.g. row "
+                f"{file_rows[first['_i']]} dated {first['_at']:%Y-%m-%d} → {first['_offer_id']} of "
+                f"{first['_offer_at']:%Y-%m-%d %H:%M}")
+
+
+def _near_matches(offers: pd.DataFrame, outcomes: pd.DataFrame, unmatched: pd.Series) -> NearMatches:
+    """CRM exports often give ``offered_at`` at another precision than the offers table (a date
+    without its time; a time where the table stamps offers at midnight) or the offer type in
+    other case. For natural-key rows that matched nothing, among the offers of the same account
+    and offer type (case and spaces aside):
+
+    - a date-only row matches the one offer on that date, spelt the same; when none is on that
+      date, the one offer within ``NEIGHBOUR_REACH`` of the date's edges (a CRM dating in local
+      time), reported in ``neighbours``;
+    - a row with a time matches the one offer on its date when that offer is stamped at midnight;
+    - any other row with such offers (several on the date, another spelling; for a row with a
+      time, offers within a day: a time off by seconds) gets them ``listed``, to refuse it rather
+      than append a copy.
+    """
+    empty = NearMatches(pd.Series(-1, index=outcomes.index, dtype="int64"),
+                        pd.DataFrame(columns=["_i", "_offer_id", "_offer_at", "_offer_type", "_spelt"]),
+                        pd.DataFrame(columns=["_i", "_at", "_offer_id", "_offer_at"]))
     rows = outcomes[unmatched & outcomes["offer_id"].isna() & outcomes[list(NATURAL_KEY)].notna().all(axis=1)]
     if rows.empty or offers.empty:
-        return position, near
-    left = pd.DataFrame({"_i": rows.index, "account_id": rows["account_id"].astype("str"),
-                         "_type": _folded(rows["offer_type"]), "_at": rows["offered_at"].astype("datetime64[us]"),
-                         "_spelt": rows["offer_type"].astype("str")})
-    right = pd.DataFrame({"_pos": np.arange(len(offers)), "account_id": offers["account_id"].astype("str"),
-                          "_type": _folded(offers["offer_type"]), "_offer_at": offers["offered_at"].astype("datetime64[us]"),
-                          "_offer_type": offers["offer_type"].astype("str"), "_offer_id": offers["offer_id"].astype("str")})
+        return empty
+    accounts = rows["account_id"].astype("str")
+    mine = np.flatnonzero(offers["account_id"].astype("str").isin(accounts.unique()).to_numpy())
+    if not len(mine):
+        return empty
+    candidates = offers.iloc[mine]
+    left = pd.DataFrame({"_i": rows.index, "account_id": accounts.to_numpy(),
+                         "_type": _folded(rows["offer_type"]).to_numpy(),
+                         "_at": rows["offered_at"].astype("datetime64[us]").to_numpy(),
+                         "_spelt": rows["offer_type"].astype("str").to_numpy()})
+    right = pd.DataFrame({"_pos": mine, "account_id": candidates["account_id"].astype("str").to_numpy(),
+                          "_type": _folded(candidates["offer_type"]).to_numpy(),
+                          "_offer_at": candidates["offered_at"].astype("datetime64[us]").to_numpy(),
+                          "_offer_type": candidates["offer_type"].astype("str").to_numpy(),
+                          "_offer_id": candidates["offer_id"].astype("str").to_numpy()})
     pairs = left.merge(right, on=["account_id", "_type"])
+    if pairs.empty:
+        return empty
     day = pd.Timedelta(days=1)
-    date_only = pairs["_at"] == pairs["_at"].dt.normalize()
-    low = pairs["_at"] - day
-    high = pairs["_at"] + day + date_only.astype("int64") * day
-    pairs = pairs[(pairs["_offer_at"] >= low) & (pairs["_offer_at"] < high)]
-    for i, found in pairs.groupby("_i", sort=False):
-        first = found.iloc[0]
-        if len(found) == 1 and first["_at"] == first["_at"].normalize() and first["_offer_type"] == first["_spelt"]:
-            position[i] = int(first["_pos"])
-        else:
-            shown = found.head(3)
-            near[i] = ", ".join(f"{oid} {at:%Y-%m-%d %H:%M:%S}" + ("" if kind == first["_spelt"] else f" {kind}")
-                                for oid, kind, at in zip(shown["_offer_id"], shown["_offer_type"], shown["_offer_at"]))
-    return position, near
+    row_date = pairs["_at"].dt.normalize()
+    date_only = pairs["_at"] == row_date
+    same_date = pairs["_offer_at"].dt.normalize() == row_date
+    neighbour = (date_only & ~same_date & (pairs["_offer_at"] >= row_date - NEIGHBOUR_REACH)
+                 & (pairs["_offer_at"] < row_date + day + NEIGHBOUR_REACH))
+    within_a_day = ~date_only & (pairs["_offer_at"] > pairs["_at"] - day) & (pairs["_offer_at"] < pairs["_at"] + day)
+    by_row = pairs["_i"]
+    has_same_date = same_date.groupby(by_row).transform("any")
+    # the offers a row may mean: its date's, or (a date-only row, none that date) a neighbouring date's
+    meant = same_date | (neighbour & ~has_same_date)
+    n_meant = meant.groupby(by_row).transform("sum")
+    spelt = pairs["_offer_type"] == pairs["_spelt"]
+    at_midnight = pairs["_offer_at"] == pairs["_offer_at"].dt.normalize()
+    match = meant & (n_meant == 1) & spelt & (date_only | at_midnight)
+    position = empty.position.copy()
+    hit = pairs[match]
+    position[hit["_i"].to_numpy()] = hit["_pos"].to_numpy()
+    matched_rows = by_row.isin(hit["_i"])
+    listed = pairs[~matched_rows & (meant | within_a_day)]
+    neighbours = hit.loc[~same_date[match], ["_i", "_at", "_offer_id", "_offer_at"]]
+    return NearMatches(position, listed[["_i", "_offer_id", "_offer_at", "_offer_type", "_spelt"]], neighbours)
+
+
+def _matched_offer(offers: pd.DataFrame, position: pd.Series, rows: pd.Series) -> pd.DataFrame:
+    """The offer_id and offered_at of the offer each of ``rows`` matched (the file's may be empty
+    or at another precision), to show beside the row."""
+    at = position[rows].to_numpy()
+    return pd.DataFrame({"offers_offer_id": offers["offer_id"].to_numpy()[at],
+                         "offers_offered_at": offers["offered_at"].to_numpy()[at]}, index=position.index[rows])
 
 
 def _folded(values: pd.Series) -> pd.Series:
