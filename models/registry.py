@@ -76,8 +76,10 @@ def _artifact_root(uri: str) -> str | None:
 
 
 # MLflow retries an HTTP request 7 times with exponential backoff and waits up to 120 s for each
-# try (mlflow/environment_variables.py): a server that does not answer keeps a one-shot command
-# busy for minutes. These bounds apply unless the user set the variables themselves.
+# try (mlflow/environment_variables.py): a server that does not answer would keep a one-shot
+# command busy for minutes before it says so. The health probe alone is bounded (the user's own
+# MLFLOW_HTTP_REQUEST_* win); the command's real calls keep MLflow's retries, which ride out a 429
+# or a server restarting during a nightly job's artifact upload.
 HTTP_BOUNDS: dict[str, str] = {
     "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2",
     "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
@@ -89,17 +91,14 @@ _answered: set[str] = set()  # remote stores that answered once in this process
 def client() -> "MlflowClient":
     """An ``MlflowClient`` on the configured store (also sets MLflow's global URIs).
 
-    A remote tracking server (http/https) gets bounded retries (``HTTP_BOUNDS``, unless set in the
-    environment) and is asked once per process whether it answers, so a down or mistyped server is
-    a one-line error now rather than a hang or a traceback in the middle of a command.
+    A remote tracking server (http/https) is asked once per process, with bounded retries
+    (``HTTP_BOUNDS``), whether it answers, so a down or mistyped server is a one-line error now
+    rather than a hang or a traceback in the middle of a command.
     """
     import mlflow
 
     uri = tracking_uri()
     remote = urlparse(uri).scheme in ("http", "https")
-    if remote:
-        for name, value in HTTP_BOUNDS.items():
-            os.environ.setdefault(name, value)
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
     try:
@@ -109,13 +108,27 @@ def client() -> "MlflowClient":
                           "check MLFLOW_TRACKING_URI") from None
     if remote and uri not in _answered:
         try:
-            c.search_experiments(max_results=1)
+            _probe(uri)
         except Exception as exc:  # refused, timed out, wrong path, auth
             raise UpsellError(f"MLflow tracking server {redacted(uri)} does not answer ({_reason(exc, uri)}); "
-                              "check MLFLOW_TRACKING_URI (retries and timeout: MLFLOW_HTTP_REQUEST_MAX_RETRIES, "
-                              "MLFLOW_HTTP_REQUEST_TIMEOUT)") from None
+                              "check MLFLOW_TRACKING_URI (retries and timeout of this check: "
+                              "MLFLOW_HTTP_REQUEST_MAX_RETRIES, MLFLOW_HTTP_REQUEST_TIMEOUT)") from None
         _answered.add(uri)
     return c
+
+
+def _probe(uri: str) -> None:
+    """One bounded request to a remote tracking server (search one experiment); raises if it fails."""
+    from mlflow.tracking._tracking_service.utils import get_default_host_creds
+    from mlflow.utils.rest_utils import http_request, verify_rest_response
+
+    bounds = {name: os.environ.get(name) or value for name, value in HTTP_BOUNDS.items()}
+    endpoint = "/api/2.0/mlflow/experiments/search"
+    response = http_request(get_default_host_creds(uri), endpoint, "POST",
+                            max_retries=int(bounds["MLFLOW_HTTP_REQUEST_MAX_RETRIES"]),
+                            backoff_factor=float(bounds["MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR"]),
+                            timeout=float(bounds["MLFLOW_HTTP_REQUEST_TIMEOUT"]), json={"max_results": 1})
+    verify_rest_response(response, endpoint)
 
 
 def _reason(exc: BaseException, uri: str) -> str:
