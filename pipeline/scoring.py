@@ -22,7 +22,7 @@ from data.tables import Tables
 from features.build import build_features
 from models.propensity import PropensityModel
 from models.reasons import reason_codes
-from pipeline.playbook.decide import ACCOUNT_COLUMNS, decide
+from pipeline.playbook.decide import ACCOUNT_COLUMNS, decide_with_rows
 from pipeline.playbook.suppression import OFFER_COLUMNS
 from pipeline.playbook.schema import Playbook
 
@@ -102,10 +102,10 @@ def score_accounts(
     scored_features = features.assign(score=scores)
     offers = tables.to_pandas("offers", columns=OFFER_COLUMNS) if "offers" in tables else None
     accounts = tables.to_pandas("accounts", columns=ACCOUNT_COLUMNS)
-    decisions = decide(scored_features, playbook, offers, as_of, accounts, order_by_score=True)
+    decisions, rows = decide_with_rows(scored_features, playbook, offers, as_of, accounts, order_by_score=True)
     for name in decisions.attrs.get("missing_features", []):
         notes.append(f"playbook condition name {name!r} is not a feature of this data: treated as missing")
-    scored = assemble_scored_list(features[["account_id"]].assign(score=scores), decisions, as_of)
+    scored = assemble_scored_list(features[["account_id"]].assign(score=scores), decisions, as_of, rows=rows)
     clock.lap("decide")
     scored = _with_reasons(scored, features, model, reasons_limit, playbook.person_roles(), playbook.reason_actions())
     clock.lap("reasons")
@@ -149,12 +149,19 @@ class _Clock:
         self._last = now
 
 
-def assemble_scored_list(scores: pd.DataFrame, decisions: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+def assemble_scored_list(scores: pd.DataFrame, decisions: pd.DataFrame, as_of: pd.Timestamp,
+                         rows: np.ndarray | None = None) -> pd.DataFrame:
     """Join scores and decisions; ``rank`` 1 = highest score (ties by account_id). Sorted by rank.
 
     ``decisions`` has one row per scored account (``decide``'s output); a missing or duplicated
-    account is an error, not a silently empty decision.
+    account is an error, not a silently empty decision. ``rows``: the position in ``scores`` of
+    each decision row, as ``decide_with_rows(order_by_score=True)`` returns it when it was given
+    these same rows; the decisions are then taken as aligned and in rank order (no join, no
+    sort: decide did both).
     """
+    if rows is not None and len(rows) == len(scores) == len(decisions):
+        score = scores["score"].to_numpy(dtype="float64", na_value=np.nan)[np.asarray(rows)]
+        return _with_rank(decisions.reset_index(drop=True), score, as_of)
     ids = decisions["account_id"]
     aligned = _scores_in_rank_order(scores, decisions)
     if aligned is not None:  # decide(order_by_score=True) over id-sorted scores: no join needed

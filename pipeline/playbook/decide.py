@@ -75,6 +75,20 @@ def decide(
     frame's ``attrs["missing_features"]`` lists condition names absent from ``scored`` (treated as
     missing for every account).
     """
+    return decide_with_rows(scored, playbook, offers, as_of, accounts, order_by_score=order_by_score)[0]
+
+
+def decide_with_rows(
+    scored: pd.DataFrame,
+    playbook: Playbook,
+    offers: pd.DataFrame | None,
+    as_of: str | pd.Timestamp,
+    accounts: pd.DataFrame | None = None,
+    *,
+    order_by_score: bool = False,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """``decide``, plus the position in ``scored`` of each decision row (the scoring job uses it
+    to line the scores up with the decisions without a join or a second sort)."""
     as_of = _timestamp(as_of)
     # every condition name must be a feature of the catalogue (a metric's features for any metric):
     # a typo would otherwise read as missing for every account and its branch would never fire
@@ -183,7 +197,7 @@ def decide(
         "capacity_note": _sparse_text((capacity.rerouted_from != NONE) | capacity.deferred, capacity.note.__getitem__, order),
     })
     out.attrs["missing_features"] = absent
-    return out
+    return out, order
 
 
 def _priority(action: np.ndarray, role_code: np.ndarray, value: np.ndarray, account_rank: np.ndarray) -> pd.arrays.IntegerArray:

@@ -96,7 +96,7 @@ def test_playbook_reason_actions_default_to_person_owned() -> None:
 
 
 def test_decisions_ordered_by_score_match_the_reshuffled_list(tmp_path) -> None:
-    from pipeline.playbook.decide import decide
+    from pipeline.playbook.decide import decide, decide_with_rows
     from pipeline.playbook.load import resolve_playbook
 
     rng = np.random.default_rng(3)
@@ -115,6 +115,11 @@ def test_decisions_ordered_by_score_match_the_reshuffled_list(tmp_path) -> None:
     scores = scored[["account_id", "score"]]
     pd.testing.assert_frame_equal(assemble_scored_list(scores, by_id, as_of), assemble_scored_list(scores, by_score, as_of))
     assert by_score["account_id"].tolist() == assemble_scored_list(scores, by_id, as_of)["account_id"].tolist()
+    # the rows decide reports line the scores up as the join would (unsorted ids, ties, NaN)
+    decided, rows = decide_with_rows(scored, book, None, as_of, order_by_score=True)
+    assert scored["account_id"].iloc[rows].tolist() == decided["account_id"].tolist()
+    pd.testing.assert_frame_equal(assemble_scored_list(scores, decided, as_of, rows=rows),
+                                  assemble_scored_list(scores, by_id, as_of))
 
 
 def test_cli_reasons_limit_default_is_the_library_default() -> None:
