@@ -8,9 +8,15 @@ binary objective) or what ``[training]`` owns (rounds, early stopping, seed).
 """
 from __future__ import annotations
 
+import contextlib
 import difflib
+import io
+import os
 import re
+import sys
 import tomllib
+import warnings
+from collections.abc import Iterator
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
@@ -187,12 +193,45 @@ def lightgbm_parameter_names() -> frozenset[str]:
 # classifier calibrated afterwards, and [training] is the one place for rounds, early stopping and
 # the seed (LightGBM's copy would silently win over it).
 OWNED_ELSEWHERE: dict[str, str] = {
-    "objective": "the model sets it (binary: a calibrated probability)",
-    "num_class": "the model sets it (binary: a calibrated probability)",
+    "objective": "the model sets it to binary (a calibrated probability)",
+    "num_class": "the model is binary: one class (a calibrated probability)",
     "num_iterations": "set [training] max_rounds instead",
     "early_stopping_round": "set [training] early_stopping_rounds instead",
     "seed": "set [training] seed instead",
 }
+
+
+# The values the model itself uses for parameters it owns: stating them changes nothing.
+MODEL_VALUES: dict[str, object] = {"objective": "binary", "num_class": 1}
+
+# Parameters about the columns of the real data (one value per feature, feature names, files of
+# bins or splits): the value probe's one-column dataset cannot judge them, so only LightGBM's
+# training checks their values.
+PER_FEATURE: tuple[str, ...] = (
+    "max_bin_by_feature", "monotone_constraints", "categorical_feature", "forcedbins_filename",
+    "forcedsplits_filename", "interaction_constraints", "tree_interaction_constraints", "feature_contri",
+    "ignore_column", "cegb_penalty_feature_lazy", "cegb_penalty_feature_coupled",
+)
+
+
+def _aliases(name: str) -> set[str]:
+    """``name`` and every other spelling LightGBM accepts for it."""
+    try:
+        from lightgbm.basic import _ConfigAliases
+
+        return _ConfigAliases.get(name) | {name}
+    except Exception:  # noqa: BLE001 - a LightGBM without the alias table: the canonical name at least
+        return {name}
+
+
+def _is_model_value(key: str, value: object) -> bool:
+    """``key = value`` only restates what the model sets (``objective = "binary"``)."""
+    for name, model_value in MODEL_VALUES.items():
+        if key in _aliases(name):
+            if isinstance(model_value, str):
+                return isinstance(value, str) and value.strip().lower() == model_value
+            return not isinstance(value, bool) and value == model_value
+    return False
 
 
 def _owned_elsewhere() -> dict[str, str]:
@@ -215,8 +254,8 @@ def _check_lightgbm_keys(values: dict[str, Any], source: str, text: str | None =
         return f"{source}{_line_of(text, 'lightgbm', key)}"
 
     owned = _owned_elsewhere()
-    for key in values:
-        if key in owned:
+    for key, value in values.items():
+        if key in owned and not _is_model_value(key, value):
             raise UpsellError(f"{where(key)}: [lightgbm] {key!r} cannot be set here: {owned[key]}")
     known = lightgbm_parameter_names()
     for key in values:
@@ -225,7 +264,10 @@ def _check_lightgbm_keys(values: dict[str, Any], source: str, text: str | None =
         close = difflib.get_close_matches(key, sorted(known), n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else "; see LightGBM's parameter list"
         raise UpsellError(f"{where(key)}: [lightgbm] {key!r} is not a LightGBM parameter{hint}")
+    per_feature = {alias for name in PER_FEATURE for alias in _aliases(name)}
     for key, value in values.items():
+        if key in per_feature or key in owned:
+            continue
         if isinstance(value, (bool, int, float, str)):  # other types are the schema's to refuse
             reason = _lightgbm_refuses(key, value)
             if reason:
@@ -241,10 +283,30 @@ def _lightgbm_refuses(key: str, value: bool | int | float | str) -> str | None:
         import lightgbm as lgb
     except ImportError:  # nothing to check against
         return None
-    try:
-        lgb.Dataset(np.zeros((4, 1)), label=np.array([0, 1, 0, 1]), params={key: value, "verbosity": -1}).construct()
+    try:  # LightGBM warns (Python) and writes its fatal message to stderr (C++) before raising: keep both quiet
+        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), _native_stderr_silenced():
+            warnings.simplefilter("ignore")
+            lgb.Dataset(np.zeros((4, 1)), label=np.array([0, 1, 0, 1]), params={key: value, "verbosity": -1}).construct()
     except lgb.basic.LightGBMError as exc:
         return str(exc).split(" at /")[0].strip().rstrip(".")
     except Exception:  # noqa: BLE001 - anything else is not about this value
         return None
     return None
+
+
+@contextlib.contextmanager
+def _native_stderr_silenced() -> Iterator[None]:
+    """File descriptor 2 points at the null device meanwhile (LightGBM's C++ writes there itself)."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no descriptor 2 to redirect
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)

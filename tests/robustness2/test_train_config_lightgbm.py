@@ -44,3 +44,31 @@ def test_lightgbm_values_it_would_refuse_are_refused_before_training(tmp_path: P
         load_config(path)
     message = str(err.value)
     assert f"{path}:{line}:" in message and key in message and "/__w/" not in message
+
+
+@pytest.mark.parametrize("text", [
+    '[lightgbm]\nobjective = "binary"\n',                 # was refused: 'the model sets it'
+    '[lightgbm]\napplication = "Binary"\nnum_class = 1\n',
+])
+def test_restating_the_models_own_objective_is_accepted(tmp_path: Path, text: str) -> None:
+    load_config(_config(tmp_path, text))
+
+
+@pytest.mark.parametrize("text", [
+    '[lightgbm]\nmax_bin_by_feature = "63,63,255"\n',     # was: 'Check failed: num_col == max_bin_by_feature.size()'
+    '[lightgbm]\ncategorical_feature = "name:acct_industry"\n',  # was: 'Could not find categorical_feature'
+    '[lightgbm]\nmonotone_constraints = "1,-1,0"\n',
+    '[lightgbm]\nforcedbins_filename = "bins.json"\n',
+])
+def test_per_feature_parameters_are_not_judged_on_a_one_column_probe(
+        tmp_path: Path, text: str, capfd: pytest.CaptureFixture[str]) -> None:
+    load_config(_config(tmp_path, text))
+    out, err = capfd.readouterr()
+    assert out == "" and err == ""  # before: LightGBM's UserWarning and '[LightGBM] [Fatal] ...' on stderr
+
+
+def test_a_refused_value_prints_nothing_but_the_error(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(UpsellError):
+        load_config(_config(tmp_path, '[lightgbm]\nnum_leaves = 7.5\n'))
+    out, err = capfd.readouterr()
+    assert "[LightGBM]" not in out + err
