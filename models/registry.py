@@ -140,7 +140,8 @@ def _reason(exc: BaseException, uri: str) -> str:
     cause = re.search(r"\[Errno -?\d+\][^\"')]*|Read timed out|timed out|Name or service not known", text)
     reason = cause.group(0).strip() if cause else (text.splitlines()[0][:300] if text else type(exc).__name__)
     password = urlparse(uri).password
-    return reason.replace(password, "***") if password else reason
+    reason = reason.replace(password, "***") if password else reason
+    return re.sub(r"(://[^/\s:@]+):[^/\s@]+@", r"\1:***@", reason)  # any other URL's password (an artifact store's)
 
 
 def _store_failure(exc: BaseException) -> UpsellError:
@@ -196,7 +197,8 @@ def version_by_alias(name: str, alias: str) -> VersionInfo | None:
     try:
         return VersionInfo.from_mlflow(c.get_model_version_by_alias(name, alias))
     except MlflowException as exc:
-        if exc.error_code in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"):  # no such model / alias
+        # no such model / alias (NOT_FOUND: Unity Catalog's word for it)
+        if exc.error_code in ("RESOURCE_DOES_NOT_EXIST", "NOT_FOUND", "INVALID_PARAMETER_VALUE"):
             return None
         raise _store_failure(exc) from None
 
@@ -422,32 +424,49 @@ def load_version(name: str, version: str | int) -> tuple[PropensityModel, Versio
     """The fitted ``PropensityModel`` of one version (for scoring and reason codes) and its info."""
     import mlflow.pyfunc
 
-    from mlflow.exceptions import MlflowException
-
     info = get_version(name, version)
     try:
         pyfunc_model = mlflow.pyfunc.load_model(info.uri)
-    except (MlflowException, OSError) as exc:  # the store's files moved or were cleaned up
+        return pyfunc_model.unwrap_python_model().model, info
+    except Exception as exc:  # noqa: BLE001 - the store's answer, said in one line
         source = _artifact_location(name, str(version))
-        raise UpsellError(
-            f"{name} version {info.version} cannot be loaded: its files are not where the registry at "
-            f"{redacted(tracking_uri())} says ({source}): {_reason(exc, tracking_uri())}. A store copied "
-            "without its artifacts folder, or artifacts cleaned up, leave the registry pointing at nothing"
-        ) from None
-    return pyfunc_model.unwrap_python_model().model, info
+        uri = tracking_uri()
+        if _files_missing(exc):
+            raise UpsellError(
+                f"{name} version {info.version} cannot be loaded: its files are not where the registry at "
+                f"{redacted(uri)} says ({source}): {_reason(exc, uri)}. A store copied "
+                "without its artifacts folder, or artifacts cleaned up, leave the registry pointing at nothing"
+            ) from None
+        hint = ("; it was not registered by `upsell train`" if "flavor" in str(exc)
+                else "; check access to the artifact store" if re.search(r"\b(401|403)\b|denied|forbidden", str(exc), re.I)
+                else "")
+        raise UpsellError(f"{name} version {info.version} cannot be loaded from {source} "
+                          f"({_reason(exc, uri)}){hint}") from None
+
+
+def _files_missing(exc: BaseException) -> bool:
+    """The version's files are gone (not: access refused, another flavour, a broken package)."""
+    text = str(exc)
+    if isinstance(exc, FileNotFoundError) or "No such artifact" in text or "No such file or directory" in text:
+        return True
+    return getattr(exc, "error_code", None) in ("RESOURCE_DOES_NOT_EXIST", "NOT_FOUND") and "flavor" not in text
 
 
 def _artifact_location(name: str, version: str) -> str:
     """Where a version's files should be: the logged model's artifact location (MLflow 3 sources
-    read ``models:/m-…``), else the version's source."""
-    c = client()
-    source = c.get_model_version(name, version).source or "?"
+    read ``models:/m-…``), else the version's source; for an error message, so it never raises."""
+    try:
+        c = client()
+        source = c.get_model_version(name, version).source or "?"
+    except Exception:  # noqa: BLE001 - the store failing again: the message names the version instead
+        return f"models:/{name}/{version}"
     if source.startswith("models:/m-"):
         try:
             return c.get_logged_model(source.split("models:/", 1)[1]).artifact_location or source
         except Exception:  # noqa: BLE001 - the message then shows the source
             return source
-    return source
+    password = urlparse(source).password if "://" in source else None
+    return redacted(source) if password else source
 
 
 def load_champion(name: str) -> tuple[PropensityModel, VersionInfo]:
