@@ -34,7 +34,8 @@ from data.contract import CHANNELS, column_names
 from data.errors import DataContractError, UpsellError
 from data.problems import MAX_EXAMPLES, Problem, render_problems
 from data.load import FILE_SUFFIXES, read_table_frame, table_locations
-from data.validate import check_frame, shape_problems, validate_frames
+from data.schemas import RULE_NOT_NULL, RULE_UNIQUE
+from data.validate import shape_problems, validate_frames
 from pipeline.table_io import read_table_file, table_path, write_table
 
 IMPORTED_OUTCOMES: tuple[str, ...] = ("accepted", "rejected", "deferred", "no_response")
@@ -340,10 +341,8 @@ def import_outcomes(
     offers_file = table_path(data_dir, "offers")
     offers = read_table_file(offers_file, "offers") if offers_file is not None else None
     _check_shapes(data_dir, {"accounts": accounts, "offers": offers})
-    if offers is not None:  # a table already broken (an offer_id twice) is its file's problem, not the merge's
-        _, offer_problems = check_frame("offers", offers, pd.Index(accounts["account_id"].dropna()))
-        if offer_problems:
-            raise DataContractError(render_problems(offer_problems, str(offers_file)), offer_problems)
+    if offers is not None:  # an offer_id missing or twice is the table's problem: the merge cannot name offers
+        _check_offer_ids(offers, str(offers_file))
     target = offers_file or Path(data_dir) / ("offers.csv" if _uses_csv(data_dir) else "offers.parquet")
     given = tuple(c for c in OUTCOME_FIELDS if c in raw.columns)
     merged, counts = merge_outcomes(offers, rows, pd.Index(accounts["account_id"].dropna()), str(source), given, notes)
@@ -386,6 +385,19 @@ def _check_data_dir(data_dir: Path) -> None:
         if (data_dir / f"offers{suffix}").is_dir():
             raise UpsellError(f"{data_dir / f'offers{suffix}'}: the offers table is a directory of part files; "
                               "outcomes import rewrites a single offers file (.parquet, .csv or .csv.gz)")
+
+
+def _check_offer_ids(offers: pd.DataFrame, source: str) -> None:
+    """The offers table's ids are given and unique (as ``upsell validate`` words it). The rest of the
+    contract is checked once, on the merged table."""
+    problems: list[Problem] = []
+    for mask, rule in ((offers["offer_id"].isna(), RULE_NOT_NULL),
+                       (offers["offer_id"].duplicated(keep=False) & offers["offer_id"].notna(), RULE_UNIQUE)):
+        if mask.any():
+            problems.append(Problem(table="offers", column="offer_id", rule=rule, n_rows=int(mask.sum()),
+                                    examples=offers[mask].sort_values("offer_id", kind="mergesort").head(MAX_EXAMPLES)))
+    if problems:
+        raise DataContractError(render_problems(problems, source), problems)
 
 
 def _check_shapes(data_dir: str | Path, tables: dict[str, pd.DataFrame | None]) -> None:

@@ -38,3 +38,44 @@ def test_accounts_as_parquet_part_files(saas_frames, saas_parquet_dir: Path, tmp
     result = invoke("outcomes", "import", crm, "--data", data)
     assert result.exit_code == 0, result.output  # before: "no accounts table"
     assert "1 updated" in result.output
+
+
+def test_the_offers_table_is_validated_once_per_import(saas_frames, saas_parquet_dir: Path, tmp_path: Path,
+                                                        monkeypatch) -> None:
+    """The whole contract check of the offers table costs seconds at a million offers: once, on the
+    merged table (before: also up front, for the duplicate ids a cheap check now catches)."""
+    import data.validate
+    import pipeline.outcomes
+
+    checked: list[str] = []
+    real = data.validate.check_frame
+
+    def counting(name, *args, **kwargs):
+        checked.append(name)
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(data.validate, "check_frame", counting)
+    monkeypatch.setattr(pipeline.outcomes, "check_frame", counting, raising=False)
+    data_dir = copy_of(saas_parquet_dir, tmp_path)
+    pending = offer(saas_frames, "pending")
+    crm = tmp_path / "crm.csv"
+    crm.write_text(f"offer_id,outcome,outcome_at\n{pending.offer_id},rejected,{pending.offered_at:%Y-%m-%d} 23:59:59\n")
+    result = invoke("outcomes", "import", crm, "--data", data_dir)
+    assert result.exit_code == 0, result.output
+    assert checked.count("offers") == 1
+
+
+def test_an_offer_without_id_in_the_offers_table(saas_frames, saas_csv_dir: Path, tmp_path: Path) -> None:
+    data = copy_of(saas_csv_dir, tmp_path)
+    offers = pd.read_csv(data / "offers.csv", dtype=str, keep_default_na=False)
+    offers.loc[[3, 4], "offer_id"] = ""
+    offers.to_csv(data / "offers.csv", index=False)
+    pending = offer(saas_frames, "pending")
+    crm = tmp_path / "crm.csv"
+    crm.write_text(f"offer_id,outcome,outcome_at\n{pending.offer_id},rejected,{pending.offered_at:%Y-%m-%d} 23:59:59\n")
+    before = snapshot(data)
+    result = invoke("outcomes", "import", crm, "--data", data)
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit), result.exception
+    assert "offers.csv" in result.output and "offers.offer_id" in result.output and "not null" in result.output
+    assert snapshot(data) == before
