@@ -119,6 +119,11 @@ def prepare_outcomes(
     problems: list[Problem] = []
     notes: list[str] = []
     raw = raw.reset_index(drop=True)
+    blank = _blank_rows(raw)
+    if blank.any():  # Excel saves rows it once formatted as ',,,' lines; rows keep their numbers in messages
+        raw = raw[~blank]
+        notes.append(f"{int(blank.sum())} empty row(s) skipped (every cell empty): row(s) "
+                     f"{', '.join(map(str, blank[blank].index[:MAX_EXAMPLES]))}")
     by_id = "offer_id" in raw.columns
     by_key = all(c in raw.columns for c in NATURAL_KEY)
     required = ["outcome", "outcome_at"]
@@ -408,6 +413,14 @@ def _check_shapes(data_dir: str | Path, tables: dict[str, pd.DataFrame | None]) 
             problems += shape_problems(name, list(frame.columns), len(frame) if name == "accounts" else 1)[0]
     if problems:
         raise DataContractError(render_problems(problems, str(data_dir)), problems)
+
+
+def _blank_rows(raw: pd.DataFrame) -> pd.Series:
+    """Rows where every cell is missing or only spaces."""
+    if raw.empty or not len(raw.columns):
+        return pd.Series(False, index=raw.index)
+    text = raw.astype("str").apply(lambda column: column.str.strip())
+    return (raw.isna() | text.eq("")).all(axis=1)
 
 
 def _normalise_outcome(value: object) -> object:

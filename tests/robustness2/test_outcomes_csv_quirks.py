@@ -41,3 +41,21 @@ def test_a_trailing_delimiter_keeps_values_under_their_header(saas_frames, saas_
     result = invoke("outcomes", "import", crm, "--data", data)
     assert result.exit_code == 0, result.output  # before: offer_id 'Rejected', outcome a date
     assert "1 updated" in result.output
+
+
+def test_excels_empty_rows_are_skipped_with_a_note(saas_frames, saas_parquet_dir: Path, tmp_path: Path) -> None:
+    """Excel saves rows it once formatted as ',,' lines (also between rows): the whole import failed."""
+    data = copy_of(saas_parquet_dir, tmp_path)
+    pending, other = offer(saas_frames, "pending"), offer(saas_frames, "rejected")
+    at = f"{pending.offered_at + pd.Timedelta(days=1):%Y-%m-%d %H:%M:%S}"
+    later = f"{other.outcome_at + pd.Timedelta(days=1):%Y-%m-%d %H:%M:%S}"
+    crm = tmp_path / "excel.csv"
+    crm.write_text(f"offer_id,outcome,outcome_at\r\n{pending.offer_id},rejected,{at}\r\n, ,\r\n"
+                   f"{other.offer_id},Outcome X,{later}\r\n,,\r\n,,\r\n")
+    result = invoke("outcomes", "import", crm, "--data", data)
+    assert result.exit_code == 1, result.output
+    assert "broken by 1 row" in result.output and "\n    2 " in result.output  # the bad row keeps its number
+    crm.write_text(crm.read_text().replace("Outcome X", "accepted"))
+    result = invoke("outcomes", "import", crm, "--data", data)
+    assert result.exit_code == 0, result.output  # before: 3 rows breaking 'outcome' and 'outcome_at' rules
+    assert "3 empty row(s) skipped" in result.output and "2 updated" in result.output
