@@ -73,8 +73,6 @@ def register(app: typer.Typer) -> None:
         """Draw a playbook as Mermaid text and an SVG, optionally with accounts per node."""
         from pipeline.playbook.diagram_files import write_diagram
 
-        if scores is not None:
-            _check_scores_match(playbook, scores)
         written = write_diagram(playbook, scores=scores, out=out)
         if out is None:
             typer.echo(written["mermaid_text"], nl=False)
@@ -82,19 +80,3 @@ def register(app: typer.Typer) -> None:
             for kind in ("mermaid", "svg"):
                 typer.echo(f"wrote {written[kind]}")
 
-
-def _check_scores_match(playbook: str, scores: Path) -> None:
-    """A scored list decided by another playbook (or a version whose nodes were renamed) would
-    draw zeros on most nodes and the counts of same-named ones: refuse it, naming the strangers."""
-    from data.errors import UpsellError
-    from pipeline.playbook.diagram import FOLLOW_UP, HELD_BACK, node_counts
-    from pipeline.playbook.diagram_files import read_scored_paths
-    from pipeline.playbook.load import resolve_playbook
-
-    pb = resolve_playbook(playbook)
-    known = {t.id for t in pb.triggers} | set(pb.nodes) | set(pb.actions) | set(pb.exits) | {FOLLOW_UP, *HELD_BACK}
-    unknown = sorted(set(node_counts(read_scored_paths(scores))) - known)
-    if unknown:
-        shown = ", ".join(unknown[:8]) + (", …" if len(unknown) > 8 else "")
-        raise UpsellError(f"--scores {scores}: {len(unknown)} node(s) on its decision paths are not in playbook "
-                          f"{pb.name!r}: {shown} (a scored list of another playbook, or of an older version?)")

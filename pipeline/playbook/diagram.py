@@ -13,6 +13,7 @@ from html import escape
 
 import pandas as pd
 
+from pipeline.playbook.route import NodeCodes
 from pipeline.playbook.schema import (
     CAPACITY_DEFERRED, FOLLOW_UP, NO_TRIGGER, OUT_OF_SCOPE, SUPPRESSED, Playbook,
 )
@@ -82,6 +83,11 @@ def node_counts(scored: pd.DataFrame) -> dict[str, int]:
 
         raise UpsellError("scores: need a decision_path or final_node column to count accounts per node")
     return {str(k): int(v) for k, v in sorted(counts.items())}
+
+
+def unknown_nodes(playbook: Playbook, counts: Mapping[str, int]) -> list[str]:
+    """Node ids in ``counts`` the decision layer could not have written for ``playbook`` (sorted)."""
+    return sorted(set(counts) - set(NodeCodes.of(playbook).ids))
 
 
 # --- Mermaid ------------------------------------------------------------------------------------

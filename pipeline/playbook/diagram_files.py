@@ -7,8 +7,9 @@ import pandas as pd
 
 from data.atomic import write_bytes_atomic
 from data.errors import UpsellError
-from pipeline.playbook.diagram import node_counts, playbook_diagram, playbook_svg
+from pipeline.playbook.diagram import node_counts, playbook_diagram, playbook_svg, unknown_nodes
 from pipeline.playbook.load import resolve_playbook
+from pipeline.playbook.schema import Playbook
 
 COUNT_COLUMNS = ("decision_path", "final_node")
 
@@ -36,14 +37,24 @@ def read_scored_paths(path: Path) -> pd.DataFrame:
     return frame
 
 
-def write_diagram(playbook: str | Path, scores: Path | None = None, out: Path | None = None) -> dict[str, object]:
-    """Draw ``playbook`` (name or YAML path), annotated with counts from ``scores`` when given.
+def write_diagram(playbook: str | Path | Playbook, scores: Path | None = None,
+                  out: Path | None = None) -> dict[str, object]:
+    """Draw ``playbook`` (name, YAML path or loaded ``Playbook``), annotated with counts from
+    ``scores`` when given.
 
-    With ``out`` writes ``out/<name>.mmd`` and ``out/<name>.svg``; returns their paths and the
-    Mermaid text under ``mermaid_text``.
+    A scored list whose decision paths name nodes the playbook does not have (decided by another
+    playbook, or a version whose nodes were renamed) would draw zeros on most nodes and the counts
+    of same-named ones: it is refused, naming them. With ``out`` writes ``out/<name>.mmd`` and
+    ``out/<name>.svg``; returns their paths and the Mermaid text under ``mermaid_text``.
     """
-    pb = resolve_playbook(playbook)
+    pb = playbook if isinstance(playbook, Playbook) else resolve_playbook(playbook)
     counts = node_counts(read_scored_paths(scores)) if scores is not None else None
+    if counts is not None:
+        unknown = unknown_nodes(pb, counts)
+        if unknown:
+            shown = ", ".join(unknown[:8]) + (", …" if len(unknown) > 8 else "")
+            raise UpsellError(f"--scores {scores}: {len(unknown)} node(s) on its decision paths are not in playbook "
+                              f"{pb.name!r}: {shown} (a scored list of another playbook, or of an older version?)")
     mermaid = playbook_diagram(pb, counts)
     result: dict[str, object] = {"mermaid_text": mermaid}
     if out is not None:

@@ -32,3 +32,16 @@ def test_scores_of_the_same_playbook_are_drawn(saas_paths: Path) -> None:
     result = invoke("playbook", "diagram", "saas", "--scores", saas_paths)
     assert result.exit_code == 0, result.output
     assert "n = 1" in result.output
+
+
+def test_notebooks_get_the_same_check(saas_paths: Path, tmp_path: Path) -> None:
+    """write_diagram is what the command calls and what a notebook calls: it refuses them too."""
+    from data.errors import UpsellError
+    from pipeline.playbook.diagram_files import write_diagram
+    from pipeline.playbook.load import resolve_playbook
+
+    with pytest.raises(UpsellError) as err:  # before: drawn, with n = 0 on most nodes
+        write_diagram(resolve_playbook("telecom"), scores=saas_paths, out=tmp_path / "diagram")
+    assert "seat_limit" in str(err.value)
+    assert not (tmp_path / "diagram").exists()
+    assert "n = 1" in str(write_diagram("saas", scores=saas_paths)["mermaid_text"])
