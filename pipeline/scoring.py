@@ -156,12 +156,13 @@ def assemble_scored_list(scores: pd.DataFrame, decisions: pd.DataFrame, as_of: p
     ``decisions`` has one row per scored account (``decide``'s output); a missing or duplicated
     account is an error, not a silently empty decision. ``rows``: the position in ``scores`` of
     each decision row, as ``decide_with_rows(order_by_score=True)`` returns it when it was given
-    these same rows; the decisions are then taken as aligned and in rank order (no join, no
-    sort: decide did both).
+    these same rows; the decisions are then taken as aligned (no join) and, when their scores run
+    highest first, in rank order (no sort: decide did it, ties by account_id).
     """
     if rows is not None and len(rows) == len(scores) == len(decisions):
         score = scores["score"].to_numpy(dtype="float64", na_value=np.nan)[np.asarray(rows)]
-        return _with_rank(decisions.reset_index(drop=True), score, as_of)
+        if not (np.diff(np.where(np.isnan(score), np.inf, -score)) < 0).any():  # highest first, NaN last
+            return _with_rank(decisions.reset_index(drop=True), score, as_of)
     ids = decisions["account_id"]
     aligned = _scores_in_rank_order(scores, decisions)
     if aligned is not None:  # decide(order_by_score=True) over id-sorted scores: no join needed

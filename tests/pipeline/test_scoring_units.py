@@ -120,6 +120,10 @@ def test_decisions_ordered_by_score_match_the_reshuffled_list(tmp_path) -> None:
     assert scored["account_id"].iloc[rows].tolist() == decided["account_id"].tolist()
     pd.testing.assert_frame_equal(assemble_scored_list(scores, decided, as_of, rows=rows),
                                   assemble_scored_list(scores, by_id, as_of))
+    # rows of decisions in account_id order are not a rank order: the list is still ranked
+    decided, rows = decide_with_rows(scored, book, None, as_of)
+    pd.testing.assert_frame_equal(assemble_scored_list(scores, decided, as_of, rows=rows),
+                                  assemble_scored_list(scores, by_id, as_of))
 
 
 def test_cli_reasons_limit_default_is_the_library_default() -> None:
