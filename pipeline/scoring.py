@@ -161,7 +161,9 @@ def assemble_scored_list(scores: pd.DataFrame, decisions: pd.DataFrame, as_of: p
     """
     if rows is not None and len(rows) == len(scores) == len(decisions):
         score = scores["score"].to_numpy(dtype="float64", na_value=np.nan)[np.asarray(rows)]
-        if not (np.diff(np.where(np.isnan(score), np.inf, -score)) < 0).any():  # highest first, NaN last
+        with np.errstate(invalid="ignore"):  # inf - inf between two missing scores: nan, not a step down
+            falls = (np.diff(np.where(np.isnan(score), np.inf, -score)) < 0).any()
+        if not falls:  # highest first, missing last
             return _with_rank(decisions.reset_index(drop=True), score, as_of)
     ids = decisions["account_id"]
     aligned = _scores_in_rank_order(scores, decisions)
