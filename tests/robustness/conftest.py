@@ -1,9 +1,11 @@
 """A small generated SaaS data set written the ways customers hand theirs over (parquet, CSV),
-for the robustness tests: each test copies it and breaks one thing."""
+for the robustness tests (tests/robustness and tests/robustness2, whose conftest imports these):
+each test copies it and breaks one thing."""
 from __future__ import annotations
 
 import shutil
 from datetime import date
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -23,27 +25,43 @@ def private_model_store(tmp_path_factory: pytest.TempPathFactory, monkeypatch: p
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{home}/mlflow.db")
 
 
-@pytest.fixture(scope="session")
-def saas_parquet_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """150 SaaS accounts, 12 months ending 2026-06-30: accounts, subscriptions and offers as parquet."""
+@cache
+def _generated() -> dict[str, pd.DataFrame]:
+    """Generated once per process, however many conftests offer the fixtures."""
     from data.synthetic import generate
 
-    root = tmp_path_factory.mktemp("robust") / "parquet"
-    root.mkdir()
     frames = generate("saas", 150, 5, date(2026, 6, 30), months=12)
-    for name in TABLES:
-        frames[name].to_parquet(root / f"{name}.parquet", index=False)
+    return {name: frames[name] for name in TABLES}
+
+
+@cache
+def _written(base: Path) -> Path:
+    """The tables as parquet and as CSV under ``base`` (the session's temporary root), once."""
+    root = base / "robust"
+    for kind in ("parquet", "csv"):
+        (root / kind).mkdir(parents=True)
+    for name, frame in _generated().items():
+        frame.to_parquet(root / "parquet" / f"{name}.parquet", index=False)
+        frame.to_csv(root / "csv" / f"{name}.csv", index=False)
     return root
 
 
 @pytest.fixture(scope="session")
-def saas_csv_dir(saas_parquet_dir: Path) -> Path:
-    """The same tables as CSV files, every cell as text."""
-    root = saas_parquet_dir.parent / "csv"
-    root.mkdir()
-    for name in TABLES:
-        pd.read_parquet(saas_parquet_dir / f"{name}.parquet").to_csv(root / f"{name}.csv", index=False)
-    return root
+def saas_frames() -> dict[str, pd.DataFrame]:
+    """150 SaaS accounts, 12 months ending 2026-06-30: accounts, subscriptions and offers."""
+    return _generated()
+
+
+@pytest.fixture(scope="session")
+def saas_parquet_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixture's tables as parquet files."""
+    return _written(tmp_path_factory.getbasetemp()) / "parquet"
+
+
+@pytest.fixture(scope="session")
+def saas_csv_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same tables as CSV files, as a CRM export would hand them over."""
+    return _written(tmp_path_factory.getbasetemp()) / "csv"
 
 
 def copy_of(source: Path, tmp_path: Path) -> Path:
@@ -53,6 +71,17 @@ def copy_of(source: Path, tmp_path: Path) -> Path:
     return target
 
 
-def invoke(*args: str) -> Result:
+def snapshot(data: Path) -> dict[str, bytes]:
+    """Every file's bytes: a refused command must leave the directory exactly as it was."""
+    return {p.relative_to(data).as_posix(): p.read_bytes() for p in sorted(data.rglob("*")) if p.is_file()}
+
+
+def invoke(*args: object) -> Result:
     """Run the ``upsell`` CLI in-process; exceptions are kept on the result, not raised."""
     return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def offer(frames: dict[str, pd.DataFrame], outcome: str) -> pd.Series:
+    """The first offer of the fixture with this outcome."""
+    offers = frames["offers"]
+    return offers[offers["outcome"] == outcome].iloc[0]

@@ -7,15 +7,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from tests.robustness2.conftest import copy_of, invoke, offer, snapshot
+from tests.robustness2.conftest import copy_of, crm_file, invoke, offer, snapshot
 
 
 def _crm(tmp_path: Path, offered_at: str, offer_type: str, account_id: str, outcome_at: pd.Timestamp,
          channel: str = "email") -> Path:
-    path = tmp_path / "crm.csv"
-    path.write_text("account_id,offered_at,offer_type,channel,outcome,outcome_at\n"
-                    f"{account_id},{offered_at},{offer_type},{channel},rejected,{outcome_at:%Y-%m-%d %H:%M:%S}\n")
-    return path
+    return crm_file(tmp_path, "account_id,offered_at,offer_type,channel,outcome,outcome_at",
+                    f"{account_id},{offered_at},{offer_type},{channel},rejected,{outcome_at:%Y-%m-%d %H:%M:%S}")
 
 
 def _with_offers(data: Path, account_id: str, *stamps: tuple[str, str, str]) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from tests.robustness2.conftest import copy_of, invoke, offer, snapshot
+from tests.robustness2.conftest import copy_of, crm_file, invoke, offer, snapshot
 
 
 def _offers(data: Path) -> pd.DataFrame:
@@ -16,10 +16,9 @@ def _offers(data: Path) -> pd.DataFrame:
 def test_status_only_export_keeps_recorded_revenue_and_reentry(saas_frames, saas_parquet_dir: Path, tmp_path: Path) -> None:
     data = copy_of(saas_parquet_dir, tmp_path)
     accepted, deferred = offer(saas_frames, "accepted"), offer(saas_frames, "deferred")
-    crm = tmp_path / "status.csv"
-    crm.write_text("offer_id,outcome,outcome_at\n"
-                   f"{accepted.offer_id},Accepted,{accepted.outcome_at:%Y-%m-%d %H:%M:%S}\n"
-                   f"{deferred.offer_id},deferred,{deferred.outcome_at:%Y-%m-%d %H:%M:%S}\n")
+    crm = crm_file(tmp_path, "offer_id,outcome,outcome_at",
+                   f"{accepted.offer_id},Accepted,{accepted.outcome_at:%Y-%m-%d %H:%M:%S}",
+                   f"{deferred.offer_id},deferred,{deferred.outcome_at:%Y-%m-%d %H:%M:%S}")
     result = invoke("outcomes", "import", crm, "--data", data)
     assert result.exit_code == 0, result.output  # before: the deferral was refused as 'needs a re-entry date'
     assert "2 unchanged" in result.output  # before: "1 updated", revenue emptied
@@ -33,8 +32,7 @@ def test_status_only_export_changing_the_outcome_clears_what_no_longer_applies(
     data = copy_of(saas_parquet_dir, tmp_path)
     accepted = offer(saas_frames, "accepted")
     later = accepted.outcome_at + pd.Timedelta(days=3)
-    crm = tmp_path / "status.csv"
-    crm.write_text(f"offer_id,outcome,outcome_at\n{accepted.offer_id},rejected,{later:%Y-%m-%d %H:%M:%S}\n")
+    crm = crm_file(tmp_path, "offer_id,outcome,outcome_at", f"{accepted.offer_id},rejected,{later:%Y-%m-%d %H:%M:%S}", name="status.csv")
     result = invoke("outcomes", "import", crm, "--data", data)
     assert result.exit_code == 0, result.output
     row = _offers(data).loc[accepted.offer_id]
@@ -45,9 +43,8 @@ def test_an_empty_revenue_cell_is_what_the_file_says(saas_frames, saas_parquet_d
     """The column is there, the cell is empty: the CRM says the revenue is unknown."""
     data = copy_of(saas_parquet_dir, tmp_path)
     accepted = offer(saas_frames, "accepted")
-    crm = tmp_path / "with_revenue.csv"
-    crm.write_text("offer_id,outcome,outcome_at,revenue\n"
-                   f"{accepted.offer_id},accepted,{accepted.outcome_at:%Y-%m-%d %H:%M:%S},\n")
+    crm = crm_file(tmp_path, "offer_id,outcome,outcome_at,revenue",
+                   f"{accepted.offer_id},accepted,{accepted.outcome_at:%Y-%m-%d %H:%M:%S},")
     result = invoke("outcomes", "import", crm, "--data", data)
     assert result.exit_code == 0, result.output
     assert pd.isna(_offers(data).loc[accepted.offer_id, "revenue"])
@@ -59,10 +56,9 @@ def test_status_only_export_of_a_new_deferral_is_refused_naming_it(
     data = copy_of(saas_parquet_dir, tmp_path)
     pending, deferred = offer(saas_frames, "pending"), offer(saas_frames, "deferred")
     later = pending.offered_at + pd.Timedelta(days=3)
-    crm = tmp_path / "status.csv"
-    crm.write_text("offer_id,outcome,outcome_at\n"
-                   f"{deferred.offer_id},deferred,{deferred.outcome_at:%Y-%m-%d %H:%M:%S}\n"
-                   f"{pending.offer_id},deferred,{later:%Y-%m-%d %H:%M:%S}\n")
+    crm = crm_file(tmp_path, "offer_id,outcome,outcome_at",
+                   f"{deferred.offer_id},deferred,{deferred.outcome_at:%Y-%m-%d %H:%M:%S}",
+                   f"{pending.offer_id},deferred,{later:%Y-%m-%d %H:%M:%S}")
     before = snapshot(data)
     result = invoke("outcomes", "import", crm, "--data", data)
     assert result.exit_code == 1, result.output

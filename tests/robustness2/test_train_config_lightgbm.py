@@ -9,12 +9,7 @@ import pytest
 
 from data.errors import UpsellError
 from models.config import load_config
-
-
-def _config(tmp_path: Path, text: str, name: str = "model.toml") -> Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
+from tests.robustness2.conftest import config_file
 
 
 @pytest.mark.parametrize("text, line, says", [
@@ -27,7 +22,7 @@ def _config(tmp_path: Path, text: str, name: str = "model.toml") -> Path:
     ('[lightgbm]\nrandom_state = 7\n', 2, "[training] seed"),
 ])
 def test_lightgbm_keys_the_model_owns_are_refused(tmp_path: Path, text: str, line: int, says: str) -> None:
-    path = _config(tmp_path, text)
+    path = config_file(tmp_path, text)
     with pytest.raises(UpsellError) as err:
         load_config(path)
     assert f"{path}:{line}:" in str(err.value) and says in str(err.value)
@@ -39,7 +34,7 @@ def test_lightgbm_keys_the_model_owns_are_refused(tmp_path: Path, text: str, lin
     ('[lightgbm]\nlearning_rate = "fast"\n', 2, "learning_rate"),
 ])
 def test_lightgbm_values_it_would_refuse_are_refused_before_training(tmp_path: Path, text: str, line: int, key: str) -> None:
-    path = _config(tmp_path, text)
+    path = config_file(tmp_path, text)
     with pytest.raises(UpsellError) as err:
         load_config(path)
     message = str(err.value)
@@ -51,7 +46,7 @@ def test_lightgbm_values_it_would_refuse_are_refused_before_training(tmp_path: P
     '[lightgbm]\napplication = "Binary"\nnum_class = 1\n',
 ])
 def test_restating_the_models_own_objective_is_accepted(tmp_path: Path, text: str) -> None:
-    load_config(_config(tmp_path, text))
+    load_config(config_file(tmp_path, text))
 
 
 @pytest.mark.parametrize("text", [
@@ -62,13 +57,13 @@ def test_restating_the_models_own_objective_is_accepted(tmp_path: Path, text: st
 ])
 def test_per_feature_parameters_are_not_judged_on_a_one_column_probe(
         tmp_path: Path, text: str, capfd: pytest.CaptureFixture[str]) -> None:
-    load_config(_config(tmp_path, text))
+    load_config(config_file(tmp_path, text))
     out, err = capfd.readouterr()
     assert out == "" and err == ""  # before: LightGBM's UserWarning and '[LightGBM] [Fatal] ...' on stderr
 
 
 def test_a_refused_value_prints_nothing_but_the_error(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(UpsellError):
-        load_config(_config(tmp_path, '[lightgbm]\nnum_leaves = 7.5\n'))
+        load_config(config_file(tmp_path, '[lightgbm]\nnum_leaves = 7.5\n'))
     out, err = capfd.readouterr()
     assert "[LightGBM]" not in out + err

@@ -8,13 +8,7 @@ import pytest
 
 from data.errors import UpsellError
 from models.config import load_config
-from tests.robustness2.conftest import invoke
-
-
-def _config(tmp_path: Path, text: str, name: str = "model.toml") -> Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
+from tests.robustness2.conftest import config_file, invoke
 
 
 @pytest.mark.parametrize("text, line, key", [
@@ -25,7 +19,7 @@ def _config(tmp_path: Path, text: str, name: str = "model.toml") -> Path:
     ('[lightgbm]\nnum_leaves = [3, 7]\n', 2, "lightgbm.num_leaves"),
 ])
 def test_wrong_types_name_the_line(tmp_path: Path, text: str, line: int, key: str) -> None:
-    path = _config(tmp_path, text)
+    path = config_file(tmp_path, text)
     with pytest.raises(UpsellError) as err:
         load_config(path)
     message = str(err.value)
@@ -34,7 +28,7 @@ def test_wrong_types_name_the_line(tmp_path: Path, text: str, line: int, key: st
 
 
 def test_right_types_still_load(tmp_path: Path) -> None:
-    path = _config(tmp_path, '[training]\nmax_rounds = 100\nseed = 7\n[promotion]\nmin_improvement = 0\n'
+    path = config_file(tmp_path, '[training]\nmax_rounds = 100\nseed = 7\n[promotion]\nmin_improvement = 0\n'
                               '[lightgbm]\nnum_leaves = 7\nmetric = "auc"\n')
     cfg = load_config(path)
     assert (cfg.training.max_rounds, cfg.training.seed, cfg.promotion.min_improvement) == (100, 7, 0.0)
