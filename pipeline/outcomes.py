@@ -36,7 +36,9 @@ from data.problems import MAX_EXAMPLES, Problem, render_problems
 from data.load import FILE_SUFFIXES, read_table_frame, table_locations
 from data.schemas import RULE_NOT_NULL, RULE_UNIQUE
 from data.validate import shape_problems, validate_frames
-from pipeline.outcome_matching import NATURAL_KEY, folded, match_offers, matched_offer, near_matches, offer_keys
+from pipeline.outcome_matching import (
+    NATURAL_KEY, folded, is_in, match_offers, matched_offer, near_matches, offer_keys,
+)
 from pipeline.table_io import read_table_file, table_path, write_table
 
 IMPORTED_OUTCOMES: tuple[str, ...] = ("accepted", "rejected", "deferred", "no_response")
@@ -268,7 +270,7 @@ def merge_outcomes(
     new &= ~near_copy
     if len(nearby.neighbours) and not problems:
         notes.append(nearby.neighbour_note(outcomes["_row"]))
-    check(new & ~incomplete & ~outcomes["account_id"].isin(account_ids), "account_id",
+    check(new & ~incomplete & ~is_in(outcomes["account_id"], account_ids), "account_id",
           "account_id exists in accounts")
     offered_at = outcomes["offered_at"].copy()
     offered_at[matched] = offers["offered_at"].to_numpy()[position[matched]]
