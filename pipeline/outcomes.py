@@ -218,9 +218,13 @@ def merge_outcomes(
     offer, a re-entry date to a deferred one).
 
     ``notes`` (a list) receives what the user should know of a successful merge (rows matched to
-    an offer on a neighbouring date). Raises ``DataContractError`` for rows that name an unknown offer_id without the facts to
-    append it, natural keys that match several offers, unknown accounts, or outcomes dated
-    before their offer.
+    an offer on a neighbouring date).
+
+    Raises ``DataContractError`` for rows that name an unknown offer_id without the facts to
+    append it, natural keys that match several offers (or resemble an offer at another
+    precision), details that disagree with the matched offer (account_id, offer_type, channel,
+    is_control), unknown accounts, outcomes dated before their offer, or deferrals left without a
+    re-entry date.
     """
     offers = _empty_offers() if offers is None else offers.reset_index(drop=True).copy()
     notes = [] if notes is None else notes
@@ -265,7 +269,8 @@ def merge_outcomes(
             table="outcomes", column="offered_at", n_rows=int(near_copy.sum()),
             rule="no offer has exactly this account_id + offered_at + offer_type, but one of the same account and "
                  "type was made within a day (give its offer_id, or its exact offered_at and offer_type)",
-            detail=f"offers like these rows: {nearby.describe(outcomes.index[near_copy][:MAX_EXAMPLES], outcomes['_row'])}",
+            detail="offers like these rows: "
+                   + nearby.describe(outcomes.index[near_copy][:MAX_EXAMPLES], outcomes["_row"]),
             examples=shown))
     new &= ~near_copy
     if len(nearby.neighbours) and not problems:

@@ -15,7 +15,8 @@ def test_duplicate_offer_ids_in_the_offers_table(saas_frames, saas_csv_dir: Path
     offers = pd.read_csv(data / "offers.csv", dtype=str, keep_default_na=False)
     pd.concat([offers, offers.head(1)]).to_csv(data / "offers.csv", index=False)
     pending = offer(saas_frames, "pending")
-    crm = crm_file(tmp_path, "offer_id,outcome,outcome_at", f"{pending.offer_id},rejected,{pending.offered_at:%Y-%m-%d} 23:59:59")
+    crm = crm_file(tmp_path, "offer_id,outcome,outcome_at",
+                   f"{pending.offer_id},rejected,{pending.offered_at:%Y-%m-%d} 23:59:59")
     before = snapshot(data)
     result = invoke("outcomes", "import", crm, "--data", data)
     assert result.exit_code == 1, result.output
@@ -32,7 +33,8 @@ def test_accounts_as_parquet_part_files(saas_frames, saas_parquet_dir: Path, tmp
     (data / "accounts.parquet").mkdir()
     (data / "part-0.parquet").rename(data / "accounts.parquet" / "part-0.parquet")
     pending = offer(saas_frames, "pending")
-    crm = crm_file(tmp_path, "offer_id,outcome,outcome_at", f"{pending.offer_id},rejected,{pending.offered_at:%Y-%m-%d} 23:59:59")
+    crm = crm_file(tmp_path, "offer_id,outcome,outcome_at",
+                   f"{pending.offer_id},rejected,{pending.offered_at:%Y-%m-%d} 23:59:59")
     result = invoke("outcomes", "import", crm, "--data", data)
     assert result.exit_code == 0, result.output  # before: "no accounts table"
     assert "1 updated" in result.output
@@ -56,7 +58,8 @@ def test_the_offers_table_is_validated_once_per_import(saas_frames, saas_parquet
     monkeypatch.setattr(pipeline.outcomes, "check_frame", counting, raising=False)
     data_dir = copy_of(saas_parquet_dir, tmp_path)
     pending = offer(saas_frames, "pending")
-    crm = crm_file(tmp_path, "offer_id,outcome,outcome_at", f"{pending.offer_id},rejected,{pending.offered_at:%Y-%m-%d} 23:59:59")
+    crm = crm_file(tmp_path, "offer_id,outcome,outcome_at",
+                   f"{pending.offer_id},rejected,{pending.offered_at:%Y-%m-%d} 23:59:59")
     result = invoke("outcomes", "import", crm, "--data", data_dir)
     assert result.exit_code == 0, result.output
     assert checked.count("offers") == 1
@@ -68,7 +71,8 @@ def test_an_offer_without_id_in_the_offers_table(saas_frames, saas_csv_dir: Path
     offers.loc[[3, 4], "offer_id"] = ""
     offers.to_csv(data / "offers.csv", index=False)
     pending = offer(saas_frames, "pending")
-    crm = crm_file(tmp_path, "offer_id,outcome,outcome_at", f"{pending.offer_id},rejected,{pending.offered_at:%Y-%m-%d} 23:59:59")
+    crm = crm_file(tmp_path, "offer_id,outcome,outcome_at",
+                   f"{pending.offer_id},rejected,{pending.offered_at:%Y-%m-%d} 23:59:59")
     before = snapshot(data)
     result = invoke("outcomes", "import", crm, "--data", data)
     assert result.exit_code == 1, result.output

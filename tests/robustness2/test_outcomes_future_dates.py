@@ -13,7 +13,8 @@ from tests.robustness2.conftest import copy_of, crm_file, invoke, offer, snapsho
 def test_outcome_dated_in_the_future_is_refused(saas_frames, saas_parquet_dir: Path, tmp_path: Path) -> None:
     data = copy_of(saas_parquet_dir, tmp_path)
     pending = offer(saas_frames, "pending")
-    crm = crm_file(tmp_path, "offer_id,outcome,outcome_at,revenue", f"{pending.offer_id},accepted,2062-06-20 10:00:00,500", name="typo.csv")
+    crm = crm_file(tmp_path, "offer_id,outcome,outcome_at,revenue",
+                   f"{pending.offer_id},accepted,2062-06-20 10:00:00,500", name="typo.csv")
     before = snapshot(data)
     result = invoke("outcomes", "import", crm, "--data", data)
     assert result.exit_code == 1, result.output  # before: accepted, dated 2062

@@ -32,7 +32,8 @@ def test_status_only_export_changing_the_outcome_clears_what_no_longer_applies(
     data = copy_of(saas_parquet_dir, tmp_path)
     accepted = offer(saas_frames, "accepted")
     later = accepted.outcome_at + pd.Timedelta(days=3)
-    crm = crm_file(tmp_path, "offer_id,outcome,outcome_at", f"{accepted.offer_id},rejected,{later:%Y-%m-%d %H:%M:%S}", name="status.csv")
+    crm = crm_file(tmp_path, "offer_id,outcome,outcome_at",
+                   f"{accepted.offer_id},rejected,{later:%Y-%m-%d %H:%M:%S}", name="status.csv")
     result = invoke("outcomes", "import", crm, "--data", data)
     assert result.exit_code == 0, result.output
     row = _offers(data).loc[accepted.offer_id]
