@@ -260,8 +260,9 @@ def merge_outcomes(
             problems.append(Problem(
                 table="outcomes", column=column, n_rows=int(differs.sum()),
                 rule=f"{column} agrees with the offers table's for the offer this row names",
-                examples=_shown(pd.concat([matched_offer(offers, position, differs),
-                                           recorded[differs].rename(f"offers_{column}"), outcomes[differs]], axis=1))))
+                examples=_shown(pd.concat([
+                    *([matched_offer(offers, position, differs)] if outcomes.loc[differs, "offer_id"].isna().any() else []),
+                    recorded[differs].rename(f"offers_{column}"), outcomes[differs]], axis=1))))
     near_copy = new & near
     if near_copy.any():
         shown = _shown(outcomes[near_copy])
