@@ -5,11 +5,9 @@ the same reading of text, so a user sees the same message whichever engine read 
 
 * text is trimmed of ``data.coerce.TEXT_WHITESPACE`` (tabs, newlines … not only spaces) and an
   empty text is missing;
-* timestamps are ISO 8601 as pandas' ``format="ISO8601"`` reads it (``ISO_DATE_TEXT`` and
-  ``ISO_TIME_TEXT``: ``2024-01-01``, ``2024/1/1``, ``20240101``, ``2024-01-01T1000``,
+* timestamps are ISO 8601 as pandas' ``format="ISO8601"`` reads it (``ISO_TEXT``: ``2024-01-01``, ``2024/1/1``, ``20240101``, ``2024-01-01T1000``,
   ``… 10:00Z``, ``… +01`` are read; ``… UTC``, ``+2024-01-01``, a lower-case ``z`` are not), naive
-  values are UTC, an offset is converted to UTC, and a column mixing offsets is an error. Text is
-  rewritten to Spark's own form before its cast, which then checks the calendar (no 30 February);
+  values are UTC, an offset is converted to UTC, and a column mixing offsets is an error;
 * numbers in text are what pandas' ``to_numeric`` reads (``NUMBER_TEXT``): decimal notation
   with an optional exponent, or ``inf``/``infinity`` in any case. Java's extras that Spark's cast
   would take (``1d``, ``1f``, ``0x1p3``) and the text ``NaN`` are not numbers; a NaN stored in a
@@ -52,16 +50,21 @@ _OFFSET = r"(Z|z|[+-]\d\d:?\d\d)$"
 NUMBER_TEXT = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
 # … and infinities, in any case but with nothing around them (' inf' is not a number to pandas)
 INFINITY_TEXT = r"(?i)^[+-]?inf(inity)?$"
-# The ISO 8601 text pandas reads: a year, then month and day with one separator (-, /, ., space or
-# backslash; 1 or 2 digits each) or none (YYYYMMDD), then optionally a time (ISO_TIME_TEXT) …
-ISO_DATE_TEXT = r"^(\d{4})(?:([-/. \\])(\d{1,2})(?:\2(\d{1,2})([T ].*)?)?|(\d{2})(\d{2})([T ].*)?)?$"
-# … 'T' or a space, hours[:minutes[:seconds[.fraction]]] (or without colons, two digits each), and
-# an offset: Z, or +h, +hh, +hhmm, +hh:mm (a space before it is allowed)
-ISO_TIME_TEXT = (r"^[T ](?:(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d*))?)?|(\d{2})(?:(\d{2})(?:(\d{2})(?:\.(\d*))?)?)?)"
-                 r"(?: ?(Z|[+-]\d{1,2}(?::?\d{1,2})?))?$")
-_OFFSET_PARTS = r"^([+-])(\d{1,2}):?(\d{0,2})$"
-# The text Spark's cast reads exactly as pandas does: taken without rewriting (the fast path)
-_SPARK_ISO_TEXT = r"^\d{4}-\d\d-\d\d([T ]\d\d:\d\d:\d\d(\.\d{1,6})?)?(Z|[+-]\d\d:\d\d)?$"
+# The ISO 8601 text pandas reads (``ISO_TEXT``): a year; then month and day with one separator
+# (-, /, ., space or backslash; 1 or 2 digits each) or none (YYYYMMDD); then, after a day, 'T' or a
+# space and hours[:minutes[:seconds[.fraction]]] (or the same without colons, two digits each); then
+# an offset, after an optional space: Z, or +h, +hh, +hhmm, +hh:mm.
+_TIME = (r"(?:[T ](?:(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d*))?)?|(\d{2})(?:(\d{2})(?:(\d{2})(?:\.(\d*))?)?)?)"
+         r"(?: ?(Z|([+-])(\d{1,2}):?(\d{0,2})))?)?")
+ISO_TEXT = rf"^(\d{{4}})(?:([-/. \\])(\d{{1,2}})(?:\2(\d{{1,2}}){_TIME})?|(\d{{2}})(\d{{2}}){_TIME})?$"
+# Its parts as 'year|month|day|hour|minute|second|fraction|Z|sign|offset hours|offset minutes'
+# (each from whichever alternative matched; Java's replacement leaves a group that did not match empty)
+_PARTS = "|".join(["$1", "$3$17", "$4$18", "$5$9$19$23", "$6$10$20$24", "$7$11$21$25", "$8$12$22$26",
+                   "$13$27", "$14$28", "$15$29", "$16$30"])
+# The text Spark's cast reads exactly as pandas does, cast directly (the fast path); Spark's cast
+# refuses offsets beyond 18 hours, which pandas reads
+_SPARK_ISO_TEXT = r"^\d{4}-\d\d-\d\d([T ]\d\d:\d\d:\d\d(\.\d{1,6})?)?(Z|[+-](0\d|1[0-7]):\d\d)?$"
+_MICROS_PER_MINUTE = 60_000_000
 
 
 @dataclass(frozen=True)
@@ -142,32 +145,31 @@ def _to_timestamp(c: Column, dtype: T.DataType, text: Column | None) -> tuple[Co
     found = F.upper(F.regexp_extract(text, _OFFSET, 1))
     zone = F.when(text.isNull(), F.lit(None)).when(found == "", F.lit("naive")).otherwise(
         F.when(found == "Z", F.lit("+0000")).otherwise(F.regexp_replace(found, ":", "")))
-    return _iso_text(text).try_cast("timestamp"), zone
+    return _iso_timestamp(text), zone
 
 
-def _group(text: Column, pattern: str, *indexes: int) -> Column:
-    """The first of the regex groups ``indexes`` that matched something (null when none did)."""
-    found = [F.regexp_extract(text, pattern, i) for i in indexes]
-    return F.coalesce(*[F.when(g != "", g) for g in found])
+def _iso_timestamp(text: Column) -> Column:
+    """The UTC timestamp of ``text`` when pandas reads it as ISO 8601 (``ISO_TEXT``), else null.
 
+    The usual spelling is cast directly; any other is split into its parts (one regex rewrite)
+    and assembled by ``try_make_timestamp``, which rejects impossible dates and times as pandas
+    does (30 February, 24:00); a leap second (:60) and an offset beyond 23:59 are rejected here.
+    """
+    fast = text.rlike(_SPARK_ISO_TEXT)
+    # Spark evaluates common subexpressions before the CASE that picks a path: the rewrite gets
+    # null (no work) for the rows the fast path takes
+    parts = F.split(F.regexp_replace(F.when(~fast, text), ISO_TEXT, _PARTS), r"\|")
 
-def _iso_text(text: Column) -> Column:
-    """``text`` in Spark's timestamp form (``2024-01-01 10:00:00.5+01:00``) when pandas reads it as
-    ISO 8601, else null. Spark's cast then rejects impossible dates and times, as pandas does."""
-    rest = _group(text, ISO_DATE_TEXT, 5, 8)
-    date = F.concat_ws("-", F.regexp_extract(text, ISO_DATE_TEXT, 1),
-                       F.lpad(F.coalesce(_group(text, ISO_DATE_TEXT, 3, 6), F.lit("1")), 2, "0"),
-                       F.lpad(F.coalesce(_group(text, ISO_DATE_TEXT, 4, 7), F.lit("1")), 2, "0"))
-    fraction = _group(rest, ISO_TIME_TEXT, 4, 8)
-    time = F.concat(F.lit(" "), F.lpad(_group(rest, ISO_TIME_TEXT, 1, 5), 2, "0"), F.lit(":"),
-                    F.lpad(F.coalesce(_group(rest, ISO_TIME_TEXT, 2, 6), F.lit("0")), 2, "0"), F.lit(":"),
-                    F.lpad(F.coalesce(_group(rest, ISO_TIME_TEXT, 3, 7), F.lit("0")), 2, "0"),
-                    F.coalesce(F.concat(F.lit("."), F.substring(fraction, 1, 6)), F.lit("")))
-    offset = _group(rest, ISO_TIME_TEXT, 9)
-    hours_minutes = F.concat(F.regexp_extract(offset, _OFFSET_PARTS, 1),
-                             F.lpad(F.regexp_extract(offset, _OFFSET_PARTS, 2), 2, "0"), F.lit(":"),
-                             F.lpad(F.coalesce(_group(offset, _OFFSET_PARTS, 3), F.lit("0")), 2, "0"))
-    zone = F.when(offset.isNull(), F.lit("")).when(offset == "Z", F.lit("+00:00")).otherwise(hours_minutes)
-    rewritten = F.concat(date, F.when(rest.isNull(), F.lit("")).otherwise(F.concat(time, zone)))
-    readable = text.rlike(ISO_DATE_TEXT) & (rest.isNull() | rest.rlike(ISO_TIME_TEXT))
-    return F.when(text.rlike(_SPARK_ISO_TEXT), text).when(readable, rewritten)
+    def part(i: int, default: str | None = None) -> Column:
+        value = F.when(parts.getItem(i) != "", parts.getItem(i))
+        return value if default is None else F.coalesce(value, F.lit(default))
+
+    fraction = F.substring(F.concat(part(6, ""), F.lit("000000")), 1, 6)
+    seconds = F.concat(part(5, "0"), F.lit("."), fraction).cast("decimal(8,6)")
+    local = F.try_make_timestamp(part(0).cast("int"), part(1, "1").cast("int"), part(2, "1").cast("int"),
+                                 part(3, "0").cast("int"), part(4, "0").cast("int"), seconds, F.lit("UTC"))
+    hours, minutes = part(9, "0").cast("int"), part(10, "0").cast("int")
+    offset = F.when(part(8, "+") == "-", -1).otherwise(1) * (hours * 60 + minutes)
+    valid = (part(5, "0").cast("int") < 60) & (hours < 24) & (minutes < 60)
+    utc = F.timestamp_micros(F.unix_micros(local) - offset.cast("bigint") * _MICROS_PER_MINUTE)
+    return F.when(fast, text.try_cast("timestamp")).when(text.rlike(ISO_TEXT) & valid, utc)
