@@ -222,8 +222,8 @@ def merge_outcomes(
 
     Raises ``DataContractError`` for rows that name an unknown offer_id without the facts to
     append it, natural keys that match several offers (or resemble an offer at another
-    precision), details that disagree with the matched offer (account_id, offer_type, channel,
-    is_control), unknown accounts, outcomes dated before their offer, or deferrals left without a
+    precision), details that disagree with the matched offer (account_id, offer_type, is_control;
+    channel for a row matched by natural key), unknown accounts, outcomes dated before their offer, or deferrals left without a
     re-entry date.
     """
     offers = _empty_offers() if offers is None else offers.reset_index(drop=True).copy()
@@ -250,7 +250,10 @@ def merge_outcomes(
     for column in ("account_id", "offer_type", "channel", *OFFER_FACTS):
         if column not in outcomes.columns or column not in offers.columns:
             continue
-        stated = (named if column in NATURAL_KEY else matched) & outcomes[column].notna()
+        # channel tells offers of one day apart, so a natural key's match must agree with it; an
+        # offer named by its id is that offer, whatever channel the CRM logged the contact under
+        scope = (matched & ~named) if column == "channel" else (named if column in NATURAL_KEY else matched)
+        stated = scope & outcomes[column].notna()
         if not stated.any():
             continue
         recorded = pd.Series(offers[column].to_numpy()[position.where(stated, 0).to_numpy()], index=outcomes.index)

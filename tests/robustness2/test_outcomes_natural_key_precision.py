@@ -130,3 +130,19 @@ def test_the_near_copy_error_names_every_candidate_in_full(saas_frames, saas_par
     result = invoke("outcomes", "import", crm, "--data", data)
     assert result.exit_code == 1, result.output
     assert all(oid in result.output for oid in long_ids)  # before: cut to 40 characters in the example table
+
+
+def test_an_offer_named_by_its_id_takes_its_outcome_whatever_channel_the_crm_logged(tmp_path) -> None:
+    """The CRM may log the contact under the channel it used (a call for an e-mailed offer): an
+    offer_id names the offer, so only natural-key matches must agree on the channel."""
+    import pandas as pd
+
+    from pipeline.outcomes import merge_outcomes, prepare_outcomes
+
+    offers = pd.DataFrame({"offer_id": ["O1"], "account_id": ["A1"], "offered_at": [pd.Timestamp("2026-09-01 10:00")],
+                           "offer_type": ["tier_upgrade"], "channel": ["email"], "outcome": ["pending"]})
+    raw = pd.DataFrame({"offer_id": ["O1"], "channel": ["call"], "outcome": ["accepted"],
+                        "outcome_at": ["2026-09-03 10:00"], "revenue": ["100"]})
+    rows, *_ = prepare_outcomes(raw, "crm.csv", now=pd.Timestamp("2026-09-10"))
+    merged, counts = merge_outcomes(offers, rows, pd.Index(["A1"]), "crm.csv")
+    assert merged.loc[0, "outcome"] == "accepted" and merged.loc[0, "channel"] == "email"
