@@ -23,6 +23,7 @@ from data.schemas import RULE_NOT_NULL, RULE_UNIQUE, table_schema
 
 _PANDERA_RULES = {"not_nullable": RULE_NOT_NULL, "field_uniqueness": RULE_UNIQUE}
 RULE_COLUMN_SPELLING = "column name spelt as in the contract"
+RULE_DISTINCT_NAMES = "column names differ by more than case"
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,11 @@ def shape_problems(name: str, columns: list[str], n_rows: int) -> tuple[list[Pro
         if name in REQUIRED_TABLES:
             return [Problem(table=name, column=None, rule="at least one row", n_rows=0)], [], False
         return [], [f"{name}: the table is empty; its features are left out"], False
+    clashes = _case_clashes(columns)
+    if clashes:  # databases (DuckDB, Spark, Postgres) take them for one column: nothing else can be judged
+        return [Problem(table=name, column=None, rule=RULE_DISTINCT_NAMES,
+                        detail=f"found {' and '.join(repr(c) for c in group)}; keep one of them")
+                for group in clashes], [], False
     known = {s.name for s in COLUMNS[name]}
     misspelt = _misspelt_columns(columns, known)
     problems = [
@@ -104,6 +110,15 @@ def shape_problems(name: str, columns: list[str], n_rows: int) -> tuple[list[Pro
     extras = [str(c) for c in columns if c not in known and c not in misspelt]
     notes = [f"{name}: extra column(s) {', '.join(extras)} kept and ignored"] if extras else []
     return problems, notes, True
+
+
+def _case_clashes(columns: list) -> list[list[str]]:
+    """Groups of column names that differ only in case or surrounding spaces (``account_id`` and
+    ``Account_ID``), in the order found."""
+    groups: dict[str, list[str]] = {}
+    for column in columns:
+        groups.setdefault(str(column).strip().lower(), []).append(str(column))
+    return [group for group in groups.values() if len(group) > 1]
 
 
 def _misspelt_columns(columns: list, known: set[str]) -> dict[str, str]:

@@ -53,6 +53,15 @@ def test_repeated_header_name_is_an_error(saas_csv_dir: Path, tmp_path: Path) ->
     assert "accounts.csv: column name(s) repeated in the header: region" in result.output
 
 
+def test_two_columns_differing_only_in_case_are_a_problem_not_a_traceback(saas_csv_dir: Path, tmp_path: Path) -> None:
+    data = copy_of(saas_csv_dir, tmp_path)
+    _rewrite(data, "accounts", lambda text: text.replace("owner_id", "Account_ID ", 1))
+    result = invoke("validate", "--data", data)
+    assert result.exit_code == 1, result.output  # before: DuckDB's CatalogException traceback
+    assert "rule 'column names differ by more than case' broken (found 'account_id' and 'Account_ID '" in result.output
+    assert "Traceback" not in result.output
+
+
 @pytest.mark.parametrize("sep, shown", [(";", "';'"), ("\t", "tab")])
 def test_other_separators_are_named(saas_csv_dir: Path, tmp_path: Path, sep: str, shown: str) -> None:
     data = copy_of(saas_csv_dir, tmp_path)
