@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from tests.robustness2.conftest import copy_of, crm_file, invoke, offer
+from tests.robustness2.conftest import copy_of, invoke, offer, rejection_of
 
 
 def test_sub_second_timestamps_survive_the_rewrite(saas_frames, saas_csv_dir: Path, tmp_path: Path) -> None:
@@ -18,8 +18,7 @@ def test_sub_second_timestamps_survive_the_rewrite(saas_frames, saas_csv_dir: Pa
     offers.to_csv(data / "offers.csv", index=False)
     pending = offer(saas_frames, "pending")
     assert pending.offer_id != untouched
-    crm = crm_file(tmp_path, "offer_id,outcome,outcome_at",
-                   f"{pending.offer_id},rejected,{pending.offered_at:%Y-%m-%d} 23:59:59")
+    crm = rejection_of(pending, tmp_path)
     result = invoke("outcomes", "import", crm, "--data", data)
     assert result.exit_code == 0, result.output
     after = pd.read_csv(data / "offers.csv", dtype=str, keep_default_na=False).set_index("offer_id")
