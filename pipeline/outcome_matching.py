@@ -2,7 +2,7 @@
 ``account_id`` + ``offered_at`` + ``offer_type`` exactly, or at another precision than the offers
 table keeps (a date without its time, a time where the table stamps midnight, a type in other case).
 
-Pure pandas over the offers table and the prepared outcome rows (``pipeline.outcomes``), vectorised:
+Pure pandas over the offers table and the prepared outcome rows (``pipeline.outcome_file``), vectorised:
 a CRM file of 50k rows is matched against a million offers in seconds.
 """
 from __future__ import annotations
