@@ -8,6 +8,7 @@ table; ``pipeline.outcomes.import_outcomes`` does both at the data directory's e
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -66,18 +67,34 @@ def read_outcome_file(path: str | Path) -> pd.DataFrame:
         raise UpsellError(f"{path}: cannot read the outcome file ({str(exc).splitlines()[0][:200]})") from None
 
 
+def naive_utc(moment: str | datetime | pd.Timestamp | None) -> pd.Timestamp:
+    """``moment`` (ISO 8601 text, a datetime or a Timestamp; default: the wall clock) as naive UTC,
+    the offers table's convention: an offset or time zone is converted, a naive value is UTC."""
+    if moment is None:
+        return pd.Timestamp.now(tz="UTC").tz_localize(None)
+    try:
+        stamp = pd.Timestamp(datetime.fromisoformat(moment.strip()) if isinstance(moment, str) else moment)
+    except (TypeError, ValueError):
+        raise UpsellError(f"now must be an ISO 8601 date or date and time (2026-11-26T13:00:00+00:00), "
+                          f"got {moment!r}") from None
+    if pd.isna(stamp):
+        raise UpsellError(f"now must be a date and time, got {moment!r}")
+    return stamp.tz_convert("UTC").tz_localize(None) if stamp.tzinfo is not None else stamp
+
+
 def prepare_outcomes(
-    raw: pd.DataFrame, source: str, now: pd.Timestamp | None = None, reentry: DeferredReentry | None = None,
+    raw: pd.DataFrame, source: str, now: str | datetime | pd.Timestamp | None = None,
+    reentry: DeferredReentry | None = None,
 ) -> tuple[pd.DataFrame, int, int, list[str]]:
     """Pure: validate and type the CRM rows, drop duplicates, keep each offer's latest outcome.
 
-    ``now`` (naive UTC; default: the clock) bounds ``outcome_at``: an outcome dated more than a
-    day ahead is a typo that would otherwise stay the offer's latest outcome forever. ``reentry``
-    (a playbook's deferred exit path) dates a deferral the file leaves undated. Returns (rows,
-    duplicates dropped, superseded outcomes, notes). Raises ``DataContractError`` listing every
-    problem; ``source`` names the file in the message.
+    ``now`` (default: the wall clock; read by ``naive_utc``) bounds ``outcome_at``: an outcome
+    dated more than a day ahead is a typo that would otherwise stay the offer's latest outcome
+    forever. ``reentry`` (a playbook's deferred exit path) dates a deferral the file leaves
+    undated. Returns (rows, duplicates dropped, superseded outcomes, notes). Raises
+    ``DataContractError`` listing every problem; ``source`` names the file in the message.
     """
-    latest = (pd.Timestamp.now(tz="UTC").tz_localize(None) if now is None else pd.Timestamp(now)) + FUTURE_TOLERANCE
+    latest = naive_utc(now) + FUTURE_TOLERANCE
     notes: list[str] = []
     raw = _without_blank_rows(raw.reset_index(drop=True), notes)
     _require_columns(raw, source)

@@ -27,6 +27,7 @@ into the offers table). Their public names are importable from here too.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,7 @@ from data.schemas import RULE_NOT_NULL, RULE_UNIQUE
 from data.validate import shape_problems, validate_frames
 from pipeline.outcome_file import (  # noqa: F401 - public here too: the import's vocabulary
     DEFERRED_NEEDS_DATE, IMPORTED_OUTCOMES, OFFER_FACTS, OFFER_FIELDS, OUTCOME_FIELDS, DeferredReentry,
-    prepare_outcomes, read_outcome_file,
+    naive_utc, prepare_outcomes, read_outcome_file,
 )
 from pipeline.outcome_matching import NATURAL_KEY  # noqa: F401 - importable from here, as before
 from pipeline.outcome_merge import merge_outcomes
@@ -69,17 +70,20 @@ class OutcomeImportResult:
 
 
 def import_outcomes(
-    source: str | Path, data_dir: str | Path, *, dry_run: bool = False, now: pd.Timestamp | None = None,
-    playbook: str | Path | Any | None = None,
+    source: str | Path, data_dir: str | Path, *, dry_run: bool = False,
+    now: str | datetime | pd.Timestamp | None = None, playbook: str | Path | Any | None = None,
 ) -> OutcomeImportResult:
     """Read, validate and merge a CRM outcome file into ``data_dir``'s offers table.
 
     Nothing is written on any problem, on ``dry_run``, or when the file changes nothing. ``now``
-    (default: the clock) is the latest plausible ``outcome_at``, give or take a day. ``playbook``
+    (default: the wall clock) is the latest plausible ``outcome_at``, give or take a day: give it
+    to backfill or replay an import deterministically (ISO 8601 text, a datetime or a Timestamp;
+    an offset is converted to UTC, a naive value is taken as UTC). ``playbook``
     (a shipped name, a YAML path or a ``Playbook``) dates deferrals the file leaves undated:
     ``outcome_at`` + its ``exit_paths.deferred.reenter_after_days``.
     """
     source = Path(source)
+    now = naive_utc(now)  # read once: the whole import judges against one instant
     _check_data_dir(Path(data_dir))
     reentry = DeferredReentry.of(playbook) if playbook is not None else None
     raw = read_outcome_file(source)

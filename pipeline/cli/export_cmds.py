@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from pipeline.cli.dates import parse_day
+from pipeline.cli.dates import parse_day, parse_instant
 from pipeline.cli.errors import user_errors
 
 if TYPE_CHECKING:
@@ -89,11 +89,15 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
         playbook: str = typer.Option(None, "--playbook", help="Shipped playbook name or YAML path: a deferral "
                                      "without reenter_at re-enters after its exit_paths.deferred.reenter_after_days."),
+        now: str = typer.Option(None, "--now", help="The import's 'now' (ISO 8601, e.g. 2026-11-26T13:00:00+00:00; "
+                                "naive is UTC; default: the wall clock): outcome_at may be at most a day later. "
+                                "Give it to backfill or replay an import deterministically."),
     ) -> None:
         """Validate, de-duplicate and merge offer outcomes into the offers table (idempotent)."""
         from pipeline.outcomes import import_outcomes
 
-        result = import_outcomes(file, data, dry_run=dry_run, playbook=playbook)
+        now = None if now is None else parse_instant(now, "--now")
+        result = import_outcomes(file, data, dry_run=dry_run, now=now, playbook=playbook)
         if as_json:
             typer.echo(json.dumps(result.to_dict(), indent=2))
             return
