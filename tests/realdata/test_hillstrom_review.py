@@ -87,6 +87,15 @@ def test_uplift_against_the_no_email_control(review: ReviewResult, hillstrom_raw
     assert s["uplift"] > 0.004  # measured +0.495 points: the e-mails nearly doubled conversion
 
 
+def test_the_same_campaign_exported_as_csv_reviews_the_same(review: ReviewResult, hillstrom_raw: pd.DataFrame,
+                                                         tmp_path: Path) -> None:
+    """E-mail tools export CSV: is_control as True/False text, empty revenue for non-buyers."""
+    for name, frame in hillstrom_tables(hillstrom_raw).items():
+        frame.to_csv(tmp_path / f"{name}.csv", index=False)
+    from_csv, _ = run_review(tmp_path, as_of=review_date())
+    assert from_csv.summary == review.summary
+
+
 @pytest.mark.parametrize("arm", TREATED)
 def test_each_arm_reviewed_with_the_control_gives_its_own_rate_and_uplift(arm: str, hillstrom_raw: pd.DataFrame) -> None:
     """What an analyst does today to see each e-mail apart: review that arm's offers with the
