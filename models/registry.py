@@ -3,6 +3,8 @@ the promotion history.
 
 * Tracking store (``models.tracking_store``): ``MLFLOW_TRACKING_URI`` when set, else a local SQLite
   file ``$UPSELL_HOME/mlflow.db`` (``UPSELL_HOME`` defaults to ``~/.upsell``), with artifacts beside it.
+  Only recording a model (``log_and_register``) creates a store; reading one (versions, the
+  champion, the promotion history) says so when the store file does not exist or is not MLflow's.
 * Every trained model becomes a new version of the registered model and takes the ``challenger``
   alias. It takes ``champion`` only when it is at least as good as the current champion on the
   same backtest (or there is no champion).
@@ -31,7 +33,8 @@ from models.frame import SCORE_COLUMN
 from models.metrics import is_at_least_as_good
 from models.propensity import PropensityModel
 from models.tracking_store import (  # noqa: F401 - public here too: callers import them from models.registry
-    HTTP_BOUNDS, _artifact_root, _reason, _store_failure, client, redacted, tracking_uri, upsell_home,
+    HTTP_BOUNDS, _artifact_root, _reason, _store_failure, client, redacted, sqlite_store_file, store_problem,
+    tracking_uri, upsell_home,
 )
 
 if TYPE_CHECKING:
@@ -82,14 +85,19 @@ class VersionInfo:
 
 
 def get_version(name: str, version: str | int) -> VersionInfo:
-    return VersionInfo.from_mlflow(client().get_model_version(name, str(version)))
+    return VersionInfo.from_mlflow(client(must_exist=True).get_model_version(name, str(version)))
 
 
 def version_by_alias(name: str, alias: str) -> VersionInfo | None:
-    """The version holding ``alias``, or None when the model or alias does not exist."""
+    """The version holding ``alias``, or None when the model or alias does not exist, or no store
+    file does yet (a creating command asking "is there a champion?" before it trains; nothing is
+    created by asking). ``require_champion`` is the reading commands' question."""
     from mlflow.exceptions import MlflowException
 
-    c = client()
+    store_file = sqlite_store_file(tracking_uri())
+    if store_file is not None and not store_file.exists():
+        return None
+    c = client(must_exist=True)
     try:
         return VersionInfo.from_mlflow(c.get_model_version_by_alias(name, alias))
     except MlflowException as exc:
@@ -103,7 +111,7 @@ def list_versions(name: str) -> list[VersionInfo]:
     """Every version of ``name``, oldest first."""
     from mlflow.exceptions import MlflowException
 
-    c = client()
+    c = client(must_exist=True)
     try:
         versions = c.search_model_versions(f"name = '{name}'")
         # search results carry no aliases; the registered model knows which version holds which
@@ -365,12 +373,20 @@ def _artifact_location(name: str, version: str) -> str:
     return redacted(source) if password else source
 
 
-def load_champion(name: str) -> tuple[PropensityModel, VersionInfo]:
-    """The current champion of ``name``; a clear error when there is none."""
+def require_champion(name: str) -> VersionInfo:
+    """The version holding ``champion`` for a command that only reads (score, nightly): a store
+    that does not exist or is not MLflow's is said as such, an existing store without a champion
+    as "no champion"."""
+    client(must_exist=True)
     champion = version_by_alias(name, CHAMPION)
     if champion is None:
         raise UpsellError(
             f"model registry at {redacted(tracking_uri())} has no champion for {name!r}; run `upsell train` first "
             "(or set MLFLOW_TRACKING_URI to the store that holds it)"
         )
-    return load_version(name, champion.version)
+    return champion
+
+
+def load_champion(name: str) -> tuple[PropensityModel, VersionInfo]:
+    """The current champion of ``name``; a clear error when there is none (``require_champion``)."""
+    return load_version(name, require_champion(name).version)
