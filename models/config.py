@@ -5,24 +5,30 @@ A user file only needs the keys it changes. Unknown sections or keys, values of 
 naming the file, line and key, so a typo never silently falls back to a default or crashes the
 training after the data are loaded. ``[lightgbm]`` may not set what the model fixes itself (its
 binary objective) or what ``[training]`` owns (rounds, early stopping, seed).
+
+Parameters with one value per model feature (``monotone_constraints = [1, 0, -1]`` or LightGBM's
+text ``"1,0,-1"``) have their values judged when the file is read, and their count by
+``check_per_feature_parameters`` once the model's features are known, before LightGBM sees data.
 """
 from __future__ import annotations
 
 import contextlib
 import difflib
 import io
+import math
 import os
 import re
 import sys
 import tomllib
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from data.errors import UpsellError
 
@@ -91,6 +97,8 @@ class ModelConfig(_Section):
     leakage: LeakageConfig
     promotion: PromotionConfig
     registry: RegistryConfig
+    # where each per-feature [lightgbm] key was set (``file:line``), for errors once the features are known
+    _where: dict[str, str] = PrivateAttr(default_factory=dict)
 
     def to_flat_params(self) -> dict[str, Any]:
         """``section.key`` → value, for experiment tracking."""
@@ -116,6 +124,7 @@ def load_config(path: str | Path | None = None, overrides: dict[str, dict[str, A
     """The defaults, overlaid with the TOML file at ``path`` and then with ``overrides``."""
     raw = _defaults()
     source = DEFAULTS_FILE
+    where = {key: DEFAULTS_FILE for key in _per_feature_keys(raw.get("lightgbm", {}))}
     if path is not None:
         path = Path(path)
         source = str(path)
@@ -129,18 +138,24 @@ def load_config(path: str | Path | None = None, overrides: dict[str, dict[str, A
         except tomllib.TOMLDecodeError as exc:
             raise UpsellError(f"{path}: not valid TOML: {exc}") from None
         if isinstance(user.get("lightgbm"), dict):
+            user["lightgbm"] = _per_feature_as_text(user["lightgbm"], source, text)
             _check_lightgbm_keys(user["lightgbm"], source, text)
+            where.update({key: f"{source}{_line_of(text, 'lightgbm', key)}" for key in _per_feature_keys(user["lightgbm"])})
         raw = _overlay(raw, user, source)
     else:
         text = None
     if overrides:
         if isinstance(overrides.get("lightgbm"), dict):
+            overrides = {**overrides, "lightgbm": _per_feature_as_text(overrides["lightgbm"], "overrides")}
             _check_lightgbm_keys(overrides["lightgbm"], "overrides")
+            where.update({key: "overrides" for key in _per_feature_keys(overrides["lightgbm"])})
         raw = _overlay(raw, overrides, "overrides")
     try:
-        return ModelConfig.model_validate(raw)
+        config = ModelConfig.model_validate(raw)
     except ValidationError as exc:
         raise UpsellError(_validation_message(exc, source, text)) from None
+    config._where = where
+    return config
 
 
 def _validation_message(exc: ValidationError, source: str, text: str | None) -> str:
@@ -266,6 +281,10 @@ def _check_lightgbm_keys(values: dict[str, Any], source: str, text: str | None =
         raise UpsellError(f"{where(key)}: [lightgbm] {key!r} is not a LightGBM parameter{hint}")
     per_feature = {alias for name in PER_FEATURE for alias in _aliases(name)}
     for key, value in values.items():
+        reason = _feature_values_problem(key, value)
+        if reason:
+            raise UpsellError(f"{where(key)}: [lightgbm] {key} = {value!r}: {reason}")
+    for key, value in values.items():
         if key in per_feature or key in owned:
             continue
         if isinstance(value, (bool, int, float, str)):  # other types are the schema's to refuse
@@ -310,3 +329,120 @@ def _native_stderr_silenced() -> Iterator[None]:
     finally:
         os.dup2(saved, 2)
         os.close(saved)
+
+
+# ------------------------------------------------------------------ per-feature parameters
+@dataclass(frozen=True)
+class FeatureValueRule:
+    """What each value of a one-value-per-feature LightGBM parameter may be."""
+
+    whole: bool  # whole numbers only
+    allowed: Callable[[float], bool]
+    says: str
+
+
+# LightGBM parameters holding one value per model feature, in the model's feature order. LightGBM
+# reads each value with atoi/atof, so "2", "1.5" or "up" in monotone_constraints train silently as
+# something else, and a wrong count fails only after the data are loaded.
+PER_FEATURE_VALUES: dict[str, FeatureValueRule] = {
+    "monotone_constraints": FeatureValueRule(True, lambda v: v in (-1, 0, 1), "-1, 0 or 1 (decreasing, none, increasing)"),
+    "feature_contri": FeatureValueRule(False, lambda v: v >= 0, "a gain weight >= 0 (LightGBM reads a negative one as 0)"),
+    "max_bin_by_feature": FeatureValueRule(True, lambda v: v > 1, "a whole number of bins > 1"),
+    "cegb_penalty_feature_lazy": FeatureValueRule(False, lambda v: v >= 0, "a cost >= 0"),
+    "cegb_penalty_feature_coupled": FeatureValueRule(False, lambda v: v >= 0, "a cost >= 0"),
+}
+# Groups of feature positions ("[0,1],[2,3]"): each position must be one of the model's features.
+INTERACTION_GROUPS: tuple[str, ...] = ("interaction_constraints",)
+_GROUPS = re.compile(r"^\s*\[\s*\d+(\s*,\s*\d+)*\s*\](\s*,\s*\[\s*\d+(\s*,\s*\d+)*\s*\])*\s*$")
+
+
+def _canonical(key: str) -> str | None:
+    """The per-feature parameter ``key`` spells (an alias included), or None."""
+    for name in (*PER_FEATURE_VALUES, *INTERACTION_GROUPS):
+        if key in _aliases(name):
+            return name
+    return None
+
+
+def _per_feature_keys(values: dict[str, Any]) -> list[str]:
+    return [key for key in values if _canonical(key) is not None]
+
+
+def _per_feature_as_text(values: dict[str, Any], source: str, text: str | None = None) -> dict[str, Any]:
+    """``monotone_constraints = [1, -1, 0]`` (TOML's way to write a list) as LightGBM's own text
+    ``"1,-1,0"``; ``interaction_constraints = [[0, 1], [2]]`` as ``"[0,1],[2]"``."""
+    def number(item: object) -> bool:
+        return isinstance(item, (int, float)) and not isinstance(item, bool)
+
+    out = dict(values)
+    for key, value in values.items():
+        name = _canonical(key)
+        if name is None or not isinstance(value, list):
+            continue
+        where = f"{source}{_line_of(text, 'lightgbm', key) if text is not None else ''}"
+        if name in INTERACTION_GROUPS:
+            if not all(isinstance(g, list) and g and all(number(i) for i in g) for g in value):
+                raise UpsellError(f"{where}: [lightgbm] {key} = {value!r}: give groups of feature positions, "
+                                  "e.g. [[0, 1], [2, 3]]")
+            out[key] = ",".join("[" + ",".join(str(i) for i in g) + "]" for g in value)
+        else:
+            if not value or not all(number(i) for i in value):
+                raise UpsellError(f"{where}: [lightgbm] {key} = {value!r}: give one number per feature, "
+                                  "e.g. [1, 0, -1]")
+            out[key] = ",".join(str(i) for i in value)
+    return out
+
+
+def _feature_values(value: object) -> list[str]:
+    """The values of a per-feature parameter as written: ``"1,-1,0"`` → ['1', '-1', '0']; a single
+    number (a one-feature model) → one value."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",")]
+    return [str(value)]
+
+
+def _feature_values_problem(key: str, value: object) -> str | None:
+    """Why the values of a per-feature parameter are not what LightGBM means (None: they are, or
+    ``key`` is not one), judged before any data are read; the count needs the features."""
+    name = _canonical(key)
+    if name is None or isinstance(value, bool):
+        return None if name is None else "give one number per feature, e.g. \"1,0,-1\""
+    if name in INTERACTION_GROUPS:
+        if isinstance(value, str) and _GROUPS.match(value):
+            return None
+        return "give groups of feature positions, e.g. \"[0,1],[2,3]\" (or [[0, 1], [2, 3]])"
+    rule = PER_FEATURE_VALUES[name]
+    for position, item in enumerate(_feature_values(value), start=1):
+        try:
+            number = float(item)
+        except ValueError:
+            number = math.nan
+        whole = re.fullmatch(r"[+-]?\d+", item) is not None
+        if not math.isfinite(number) or (rule.whole and not whole) or not rule.allowed(number):
+            return f"value {position} ({item!r}) is not {rule.says}"
+    return None
+
+
+def check_per_feature_parameters(config: ModelConfig, features: Sequence[str]) -> None:
+    """Once the model's features are known (before LightGBM sees the data): each one-value-per-
+    feature ``[lightgbm]`` parameter has one value per feature, and interaction groups name
+    feature positions that exist. ``UpsellError`` names the file, line and key."""
+    n = len(features)
+    shown = ", ".join(f"{i}: {f}" for i, f in enumerate(features[:6])) + (", …" if n > 6 else "")
+    for key, value in config.lightgbm.items():
+        name = _canonical(key)
+        if name is None:
+            continue
+        where = config._where.get(key, "model settings")
+        if name in INTERACTION_GROUPS:
+            positions = [int(i) for i in re.findall(r"\d+", str(value))]
+            beyond = sorted({i for i in positions if i >= n})
+            if beyond:
+                raise UpsellError(f"{where}: [lightgbm] {key} = {value!r}: feature position(s) "
+                                  f"{', '.join(map(str, beyond))} do not exist: the model has {n} features "
+                                  f"(positions from 0: {shown})")
+            continue
+        count = len(_feature_values(value))
+        if count != n:
+            raise UpsellError(f"{where}: [lightgbm] {key} has {count} value(s) but the model has {n} features: "
+                              f"one value per feature, in the model's feature order ({shown})")
