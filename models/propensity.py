@@ -187,6 +187,14 @@ class PropensityModel(ClassifierMixin, BaseEstimator):
         """Calibrated probability of the positive class, one per row."""
         return self.calibrator_.transform(self.predict_margin(X))
 
+    def predict_matrix_score(self, matrix: pd.DataFrame) -> np.ndarray:
+        """``predict_score`` for rows already turned into ``matrix(X)``: a caller that also explains
+        them (reason codes) builds the matrix once."""
+        self._check_fitted()
+        if list(matrix.columns) != list(self.features_):
+            raise UpsellError("predict_matrix_score takes matrix(X): the model's feature columns, in order")
+        return self.calibrator_.transform(self.booster_.predict(matrix, raw_score=True))
+
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         """scikit-learn convention: column 0 = P(no upsell), column 1 = P(upsell)."""
         p = self.predict_score(X)

@@ -52,14 +52,16 @@ def registry_renderer(feature: str, value: object) -> str:
     return f"{feature.replace('_', ' ')} = {shown}"
 
 
-def contributions(model: PropensityModel, features_df: pd.DataFrame, threads: int | None = None) -> pd.DataFrame:
+def contributions(model: PropensityModel, features_df: pd.DataFrame, threads: int | None = None, *,
+                  matrix: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per-row, per-feature contributions to the log-odds (TreeSHAP), plus the ``bias`` column.
 
     ``threads``: OpenMP threads for TreeSHAP; None uses every core. Rows are explained one by
     one, so the values are bit-identical whatever the thread count (tested); the model's own
     ``num_threads`` is about training reproducibility and does not need to slow this down.
+    ``matrix``: ``model.matrix(features_df)`` when the caller already has it (row for row).
     """
-    matrix = model.matrix(features_df)
+    matrix = _model_matrix(model, features_df, matrix)
     threads = threads if threads is not None else (os.cpu_count() or 1)
     parts = [
         model.booster_.predict(matrix.iloc[start : start + CHUNK_ROWS], pred_contrib=True, num_threads=threads)
@@ -69,28 +71,50 @@ def contributions(model: PropensityModel, features_df: pd.DataFrame, threads: in
     return pd.DataFrame(values, columns=[*model.features_, "bias"], index=features_df.index)
 
 
-def top_contributions(model: PropensityModel, features_df: pd.DataFrame, top_k: int = 3) -> pd.DataFrame:
+def _model_matrix(model: PropensityModel, features_df: pd.DataFrame, matrix: pd.DataFrame | None) -> pd.DataFrame:
+    if matrix is None:
+        return model.matrix(features_df)
+    if len(matrix) != len(features_df) or list(matrix.columns) != list(model.features_):
+        raise ValueError("matrix must be model.matrix(features_df): same rows, the model's feature columns")
+    return matrix
+
+
+def top_contributions(model: PropensityModel, features_df: pd.DataFrame, top_k: int = 3, *,
+                      matrix: pd.DataFrame | None = None) -> pd.DataFrame:
     """Long format: one row per (input row, rank) with feature, its value and its positive contribution.
 
     Only positive contributions qualify (a reason to call, not a reason not to); ties keep the
-    model's feature order, so the output is deterministic.
+    model's feature order, so the output is deterministic. ``matrix`` as in ``contributions``.
     """
-    contrib = contributions(model, features_df).drop(columns="bias").to_numpy()
+    contrib = contributions(model, features_df, matrix=matrix).drop(columns="bias").to_numpy()
     k = min(top_k, contrib.shape[1])
     order = np.argsort(-contrib, axis=1, kind="stable")[:, :k]
     top = np.take_along_axis(contrib, order, axis=1)
     row_pos, rank_pos = np.nonzero(top > 0)  # row-major: ranks stay in order within a row
     feat_pos = order[row_pos, rank_pos]
-    raw = features_df[model.features_].to_numpy(dtype=object)
     return pd.DataFrame(
         {
             "row": features_df.index.to_numpy()[row_pos],
             "rank": rank_pos + 1,
             "feature": np.asarray(model.features_, dtype=object)[feat_pos],
-            "value": [_plain_value(v) for v in raw[row_pos, feat_pos]],
+            "value": _values_at(features_df, model.features_, row_pos, feat_pos),
             "contribution": top[row_pos, rank_pos],
         }
     )
+
+
+def _values_at(frame: pd.DataFrame, features: list[str], rows: np.ndarray, feature_pos: np.ndarray) -> list[object]:
+    """The raw value of ``features[feature_pos[i]]`` at positional row ``rows[i]``, as plain Python.
+
+    Only the features that are somebody's reason are read, each column once.
+    """
+    values: list[object] = [None] * len(rows)
+    for f in np.unique(feature_pos):
+        at = np.flatnonzero(feature_pos == f)
+        picked = frame[features[f]].to_numpy(dtype=object)[rows[at]]
+        for i, v in zip(at.tolist(), picked):
+            values[i] = _plain_value(v)
+    return values
 
 
 def _memoised(render: Renderer) -> Renderer:
@@ -107,11 +131,15 @@ def _memoised(render: Renderer) -> Renderer:
     return cached
 
 
-def reason_codes(model: PropensityModel, features_df: pd.DataFrame, top_k: int = 3, render: Renderer = registry_renderer) -> pd.DataFrame:
+def reason_codes(model: PropensityModel, features_df: pd.DataFrame, top_k: int = 3, render: Renderer = registry_renderer,
+                 *, matrix: pd.DataFrame | None = None) -> pd.DataFrame:
     """``reason_1`` … ``reason_<top_k>`` (plain language; missing when fewer positive contributions),
-    plus ``reason_<i>_feature`` naming the feature behind each, indexed like ``features_df``."""
+    plus ``reason_<i>_feature`` naming the feature behind each, indexed like ``features_df``.
+    ``matrix``: ``model.matrix(features_df)`` when the caller already built it (scoring did)."""
     positional = features_df.reset_index(drop=True)  # duplicate index labels must not mix rows up
-    top = top_contributions(model, positional, top_k=top_k)
+    if matrix is not None:
+        matrix = _model_matrix(model, features_df, matrix).reset_index(drop=True)
+    top = top_contributions(model, positional, top_k=top_k, matrix=matrix)
     render = _memoised(render)
     columns: dict[str, pd.Series] = {}
     for rank in range(1, top_k + 1):

@@ -97,7 +97,8 @@ def score_accounts(
     notes = [f"{len(missing)} model feature(s) absent today, scored as missing: {', '.join(missing)}"] if missing else []
     notes += stale_data_notes(freshest_event_days(features), as_of)
     clock.lap("features")
-    scores = model.predict_proba(features)[:, 1]
+    matrix = model.matrix(features)  # built once: the reasons explain rows of the same matrix
+    scores = model.predict_matrix_score(matrix)
     clock.lap("predict")
     scored_features = features.assign(score=scores)
     offers = tables.to_pandas("offers", columns=OFFER_COLUMNS) if "offers" in tables else None
@@ -107,7 +108,8 @@ def score_accounts(
         notes.append(f"playbook condition name {name!r} is not a feature of this data: treated as missing")
     scored = assemble_scored_list(features[["account_id"]].assign(score=scores), decisions, as_of, rows=rows)
     clock.lap("decide")
-    scored = _with_reasons(scored, features, model, reasons_limit, playbook.person_roles(), playbook.reason_actions())
+    scored = _with_reasons(scored, features, model, reasons_limit, playbook.person_roles(), playbook.reason_actions(),
+                           matrix=matrix)
     clock.lap("reasons")
     scored["model_name"] = model_name
     scored["model_version"] = str(model_version)
@@ -256,18 +258,22 @@ def reason_targets(scored: pd.DataFrame, limit: int, person_roles: Iterable[str]
 
 
 def _with_reasons(scored: pd.DataFrame, features: pd.DataFrame, model: PropensityModel, limit: int,
-                  person_roles: Iterable[str] = (), actions: Iterable[str] | None = None) -> pd.DataFrame:
-    """``scored`` with ``reason_1..3`` filled for ``reason_targets``; ``features`` holds (at least) their rows."""
-    for k in (1, 2, 3):
-        scored[f"reason_{k}"] = pd.Series(pd.NA, index=scored.index, dtype="string")
+                  person_roles: Iterable[str] = (), actions: Iterable[str] | None = None, *,
+                  matrix: pd.DataFrame | None = None) -> pd.DataFrame:
+    """``scored`` with ``reason_1..3`` filled for ``reason_targets``; ``features`` holds (at least) their rows.
+
+    ``matrix``: ``model.matrix(features)``, row for row, when the caller built it to predict.
+    """
     chosen = reason_targets(scored, limit, person_roles, actions)
-    if chosen.size == 0:
-        return scored
-    at = positions_in(features["account_id"], scored["account_id"].iloc[chosen])
-    if (at < 0).any():
-        raise UpsellError(f"reason codes: no feature row for e.g. {scored['account_id'].iloc[chosen[at < 0]].head(3).tolist()}")
-    reasons = reason_codes(model, features.iloc[at].reset_index(drop=True), top_k=3)
-    for k in (1, 2, 3):
-        column = scored.columns.get_loc(f"reason_{k}")
-        scored.iloc[chosen, column] = reasons[f"reason_{k}"].to_numpy()
+    texts = [np.full(len(scored), None, dtype=object) for _ in (1, 2, 3)]
+    if chosen.size:
+        at = positions_in(features["account_id"], scored["account_id"].iloc[chosen])
+        if (at < 0).any():
+            raise UpsellError(f"reason codes: no feature row for e.g. {scored['account_id'].iloc[chosen[at < 0]].head(3).tolist()}")
+        rows = matrix.iloc[at] if matrix is not None else None
+        reasons = reason_codes(model, features.iloc[at].reset_index(drop=True), top_k=3, matrix=rows)
+        for k, text in enumerate(texts, start=1):
+            text[chosen] = reasons[f"reason_{k}"].to_numpy(dtype=object, na_value=None)
+    for k, text in enumerate(texts, start=1):
+        scored[f"reason_{k}"] = pd.Series(text, index=scored.index, dtype="string")
     return scored

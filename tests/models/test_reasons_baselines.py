@@ -100,3 +100,28 @@ def test_reason_codes_with_duplicate_index_labels(world_model, world_frame):
     got = reason_codes(world_model, dup)
     assert got["reason_1"].tolist() == expected["reason_1"].tolist()
     assert list(got.index) == [0, 0, 1, 1]
+
+
+def test_reason_codes_from_the_prediction_matrix_equal_those_from_features(world_model, world_frame):
+    """Scoring builds the model matrix once and hands the reasons its rows; nothing may change."""
+    rows = world_frame.sample(60, random_state=3).set_axis(range(100, 160))
+    matrix = world_model.matrix(rows)
+    assert np.array_equal(world_model.predict_matrix_score(matrix), world_model.predict_score(rows))
+    pd.testing.assert_frame_equal(reason_codes(world_model, rows, matrix=matrix), reason_codes(world_model, rows))
+    with pytest.raises(ValueError, match="same rows"):
+        reason_codes(world_model, rows, matrix=matrix.iloc[:10])
+    with pytest.raises(UpsellError, match="feature columns"):
+        world_model.predict_matrix_score(matrix[list(reversed(matrix.columns))])
+
+
+def test_reason_values_are_each_rows_own_plain_values(world_model, world_frame):
+    """The value behind a reason is the row's own raw value, as plain Python (no numpy scalars)."""
+    rows = world_frame.head(30)
+    top = top_contributions(world_model, rows, top_k=3)
+    assert len(top) > 0
+    for row, feature, value in zip(top["row"], top["feature"], top["value"]):
+        raw = rows.at[row, feature]
+        if pd.isna(raw):
+            assert value is None
+        else:
+            assert type(value) in (int, float, str, bool) and value == raw
