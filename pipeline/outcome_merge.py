@@ -77,8 +77,8 @@ def merge_outcomes(
         raise DataContractError(render_problems(problems, source), problems)
     if len(matches.nearby.neighbours):
         notes.append(matches.nearby.neighbour_note(outcomes["_row"]))
-    offers, counts = _updated(offers, outcomes, matches, new, given, source)
-    offers, counts["appended"] = _appended(offers, outcomes[new])
+    offers, counts = _with_outcomes_written(offers, outcomes, matches, new, given, source)
+    offers, counts["appended"] = _with_new_offers(offers, outcomes[new])
     return offers, counts
 
 
@@ -151,7 +151,7 @@ def _disagreements(offers: pd.DataFrame, outcomes: pd.DataFrame, position: pd.Se
     return problems
 
 
-def _updated(
+def _with_outcomes_written(
     offers: pd.DataFrame, outcomes: pd.DataFrame, matches: OfferMatches, new: pd.Series,
     given: tuple[str, ...], source: str,
 ) -> tuple[pd.DataFrame, dict[str, int]]:
@@ -192,7 +192,7 @@ def _updated(
     return offers, counts
 
 
-def _appended(offers: pd.DataFrame, new: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+def _with_new_offers(offers: pd.DataFrame, new: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """``offers`` with the offers it did not know appended (by offered_at, then id; an id derived
     from the natural key where the file gave none), and how many."""
     if not len(new):
