@@ -10,7 +10,8 @@ them. Sections:
    history holds one scored list per night), within ``horizon_days``; older or missing scores
    leave the offer "unscored". Band, node and action come from that score row; channel and owner
    role are what the offer actually used (falling back to the score row). Control offers
-   (``is_control``) are reported apart.
+   (``is_control``: held out, nothing was sent) are reported apart, as control conversion and
+   uplift, and left out of every other figure (``pipeline.review_control``).
 2. Realised calibration of past scores (``pipeline.review_calibration``).
 3. Progress against the playbook's revenue target for the current period.
 4. Drift of today's features and scores against the training data (``pipeline.review_drift``).
@@ -30,6 +31,7 @@ import pandas as pd
 
 from data.errors import UpsellError
 from pipeline.review_calibration import calibration_summary, calibration_table, expansion_events, realised_outcomes
+from pipeline.review_control import DECIDED, treated_offers
 from pipeline.review_drift import MAJOR_ABOVE, STABLE_BELOW, drift_table
 from pipeline.review_threshold import human_capacity, threshold_table
 
@@ -38,7 +40,6 @@ DEFAULT_CALIBRATION_NIGHTS = 12
 DIMENSIONS: tuple[str, ...] = ("score_band", "final_node", "action", "channel", "owner_role")
 UNSCORED = "(unscored)"
 MISSING = "(none)"
-DECIDED = ("accepted", "rejected", "deferred", "no_response")
 PERIOD_FREQ = {"month": "M", "quarter": "Q", "year": "Y"}
 
 
@@ -137,11 +138,13 @@ def build_review(
 
     reviewed = _offers_in_window(offers, review_date, since)
     attributed = attribute_offers(reviewed, history, horizon_days)
-    treated = attributed[~attributed["is_control"]]
+    treated = treated_offers(attributed)
     conversion = {dim: conversion_by(treated, dim, min_cell) for dim in DIMENSIONS}
     summary = _summary(attributed)
     if len(reviewed) == 0:
         notes.append("no offers before the review date: conversion tables are empty")
+    elif len(treated) == 0:
+        notes.append(f"only control offers ({len(reviewed)}) before the review date: conversion tables are empty")
     elif summary["unscored_offers"]:
         notes.append(f"{summary['unscored_offers']} offer(s) had no score in the {horizon_days} days before them "
                      f"(band/node/action '{UNSCORED}')")
@@ -185,7 +188,8 @@ def build_review(
     total_capacity = human_capacity(capacity)
     bands = from_playbook.get("bands") or (_bands_from(today) if today is not None else [])
     if today is not None and len(today):
-        accepted = reviewed[reviewed["outcome"] == "accepted"]["revenue"].dropna()
+        made = treated_offers(reviewed)
+        accepted = made.loc[made["outcome"] == "accepted", "revenue"].dropna()
         per_acceptance = float(accepted.mean()) if len(accepted) else None
         threshold, recommendation = threshold_table(today, bands, total_capacity, cost_per_contact=cost_per_contact,
                                                     revenue_per_acceptance=per_acceptance)
@@ -306,7 +310,9 @@ def revenue_progress(
     """Accepted revenue in the target period up to ``as_of``, against the target, with a run-rate projection.
 
     The period is the calendar month/quarter/year holding ``as_of`` unless ``start``/``end`` are
-    given (end exclusive). Revenue is dated by ``outcome_at`` (else ``offered_at``).
+    given (end exclusive). Revenue is dated by ``outcome_at`` (else ``offered_at``). Control offers
+    (``is_control``) are not offers the SOP made: their purchases are neither accepted offers nor
+    realised revenue, and a pending one is not a pending offer.
     """
     if period not in PERIOD_FREQ:
         raise UpsellError(f"review: target period {period!r} is not one of {', '.join(PERIOD_FREQ)}")
@@ -315,6 +321,7 @@ def revenue_progress(
     finish = pd.Timestamp(end) if end is not None else (span.end_time.normalize() + pd.Timedelta(days=1))
     if finish <= begin:
         raise UpsellError(f"review: the target period ends ({finish.date()}) before it starts ({begin.date()})")
+    offers = treated_offers(offers)
     accepted = offers[offers["outcome"] == "accepted"]
     when = accepted["outcome_at"].fillna(accepted["offered_at"])
     inside = (when >= begin) & (when < finish) & (when <= as_of)
@@ -395,7 +402,7 @@ def sop_section(playbook: Any | None, today: pd.DataFrame | None, by_node: pd.Da
 
 
 def _summary(attributed: pd.DataFrame) -> dict[str, Any]:
-    treated = attributed[~attributed["is_control"]]
+    treated = treated_offers(attributed)
     control = attributed[attributed["is_control"]]
 
     def rate(frame: pd.DataFrame) -> float | None:

@@ -3,7 +3,9 @@
 A score is the calibrated probability of expansion within ``horizon_days`` after its as_of. For
 every past scoring night whose horizon has fully elapsed by the review date, each account's
 realised outcome is 1 when, in [as_of, as_of + horizon), it accepted an offer (dated by
-``outcome_at``, else ``offered_at``) or moved to a subscription period with a higher MRR. Nights
+``outcome_at``, else ``offered_at``) or moved to a subscription period with a higher MRR. A
+control offer's "acceptance" (a purchase the account made with nothing sent) is not an accepted
+offer, as in the ``expansion`` label the scores predict (``features.labels``). Nights
 whose window is still open are left out (their outcomes are not known yet, and counting them
 would make every model look over-confident).
 """
@@ -12,16 +14,20 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pipeline.review_control import treated_offers
+
 N_BINS = 10
 # The subscriptions columns expansion_events reads (callers can load just these).
 SUBSCRIPTION_COLUMNS: tuple[str, ...] = ("account_id", "started_at", "mrr")
 
 
 def expansion_events(offers: pd.DataFrame | None, subscriptions: pd.DataFrame | None) -> pd.DataFrame:
-    """(account_id, at) of every expansion event the data shows: accepted offers and MRR increases."""
+    """(account_id, at) of every expansion event the data shows: accepted offers (control offers
+    left out) and MRR increases."""
     parts = []
     if offers is not None and len(offers):
-        accepted = offers[offers["outcome"] == "accepted"]
+        made = treated_offers(offers)
+        accepted = made[made["outcome"] == "accepted"]
         when = accepted["outcome_at"] if "outcome_at" in accepted.columns else accepted["offered_at"]
         when = when.fillna(accepted["offered_at"])
         parts.append(pd.DataFrame({"account_id": accepted["account_id"].astype("str"), "at": when}))
