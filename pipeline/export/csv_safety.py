@@ -81,6 +81,8 @@ def neutralise_arrow(table: pa.Table) -> pa.Table:
 
 
 _PREFIX_BYTES = np.frombuffer("".join(FORMULA_PREFIXES).encode("ascii"), dtype=np.uint8)
+_IS_PREFIX = np.zeros(256, dtype=bool)
+_IS_PREFIX[_PREFIX_BYTES] = True
 
 
 def _starts_with_prefix(column: pa.Array) -> np.ndarray:
@@ -91,10 +93,10 @@ def _starts_with_prefix(column: pa.Array) -> np.ndarray:
     offsets = np.frombuffer(offsets_buffer, dtype=offset_type)[column.offset:column.offset + len(column) + 1]
     data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.empty(0, np.uint8)
     starts = offsets[:-1]
-    nonempty = offsets[1:] > starts
-    first = np.zeros(len(column), dtype=np.uint8)
-    first[nonempty] = data[starts[nonempty]]
-    risky = np.isin(first, _PREFIX_BYTES)
+    if data.size == 0:
+        return np.zeros(len(column), dtype=bool)
+    # every value's first byte (an empty value reads its neighbour's, then is masked out)
+    risky = _IS_PREFIX[data[np.minimum(starts, data.size - 1)]] & (offsets[1:] > starts)
     if column.null_count:
         risky &= column.is_valid().to_numpy(zero_copy_only=False)
     return risky

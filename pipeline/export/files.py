@@ -59,11 +59,19 @@ def arrow_table(frame: pd.DataFrame, iso_timestamps: bool = True) -> pa.Table:
         if column.dtype == object:  # mixed Python objects (joined columns): their text form
             column = column.astype("str")
         array = pa.array(column, from_pandas=True) if not isinstance(column.dtype, pd.CategoricalDtype) \
-            else pa.array(column.astype("object").where(column.notna(), None), type=pa.string())
+            else _categorical_text(column)
         if iso_timestamps and pa.types.is_timestamp(array.type):
             array = pa.array(iso_seconds(column), from_pandas=True)
         arrays.append(array)
     return pa.Table.from_arrays(arrays, names=[str(c) for c in frame.columns])
+
+
+def _categorical_text(column: pd.Series) -> pa.Array:
+    """A categorical as plain text: Arrow decodes text categories itself (no Python object per row)."""
+    array = pa.array(column, from_pandas=True)
+    if pa.types.is_string(array.type.value_type) or pa.types.is_large_string(array.type.value_type):
+        return array.cast(pa.string())
+    return pa.array(column.astype("object").where(column.notna(), None), type=pa.string())
 
 
 def write_parquet(frame: pd.DataFrame, path: str | Path) -> str:
