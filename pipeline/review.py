@@ -5,13 +5,15 @@ optionally subscriptions, training/current features and a playbook) that returns
 of the review as dicts and DataFrames; ``review_to_json`` and ``pipeline.review_html`` render
 them. Sections:
 
-1. Conversion and revenue of past offers by score band, decision node, action, channel and owner
-   role. Each offer is attributed to the account's latest score *before* the offer (the score
-   history holds one scored list per night), within ``horizon_days``; older or missing scores
-   leave the offer "unscored". Band, node and action come from that score row; channel and owner
-   role are what the offer actually used (falling back to the score row). Control offers
-   (``is_control``: held out, nothing was sent) are reported apart, as control conversion and
-   uplift, and left out of every other figure (``pipeline.review_control``).
+1. Conversion and revenue of past offers by score band, decision node, action, offer type,
+   channel and owner role. Each offer is attributed to the account's latest score *before* the
+   offer (the score history holds one scored list per night), within ``horizon_days``; older or
+   missing scores leave the offer "unscored". Band, node and action come from that score row;
+   offer type is the offer's own; channel and owner role are what the offer actually used
+   (falling back to the score row). Control offers (``is_control``: held out, nothing was sent)
+   are reported apart, as control conversion and uplift (overall, and per offer type against the
+   same type's controls, else the pooled control), and left out of every other figure
+   (``pipeline.review_control``).
 2. Realised calibration of past scores (``pipeline.review_calibration``).
 3. Progress against the playbook's revenue target for the current period.
 4. Drift of today's features and scores against the training data (``pipeline.review_drift``).
@@ -31,13 +33,13 @@ import pandas as pd
 
 from data.errors import UpsellError
 from pipeline.review_calibration import calibration_summary, calibration_table, expansion_events, realised_outcomes
-from pipeline.review_control import DECIDED, treated_offers
+from pipeline.review_control import DECIDED, held_out, treated_offers, with_control_uplift
 from pipeline.review_drift import MAJOR_ABOVE, STABLE_BELOW, drift_table
 from pipeline.review_threshold import human_capacity, threshold_table
 
 DEFAULT_HORIZON_DAYS = 90
 DEFAULT_CALIBRATION_NIGHTS = 12
-DIMENSIONS: tuple[str, ...] = ("score_band", "final_node", "action", "channel", "owner_role")
+DIMENSIONS: tuple[str, ...] = ("score_band", "final_node", "action", "offer_type", "channel", "owner_role")
 UNSCORED = "(unscored)"
 MISSING = "(none)"
 PERIOD_FREQ = {"month": "M", "quarter": "Q", "year": "Y"}
@@ -140,6 +142,9 @@ def build_review(
     attributed = attribute_offers(reviewed, history, horizon_days)
     treated = treated_offers(attributed)
     conversion = {dim: conversion_by(treated, dim, min_cell) for dim in DIMENSIONS}
+    control = attributed[held_out(attributed)]
+    conversion["offer_type"] = with_control_uplift(conversion["offer_type"], control,
+                                                   dimension_values(control, "offer_type"))
     summary = _summary(attributed)
     if len(reviewed) == 0:
         notes.append("no offers before the review date: conversion tables are empty")
@@ -266,9 +271,7 @@ def conversion_by(attributed: pd.DataFrame, dimension: str, min_offers: int = 30
                "conversion", "revenue", "revenue_per_offer", "mean_score", "enough_data"]
     if attributed.empty:
         return pd.DataFrame(columns=columns)
-    values = attributed[dimension].astype("object").where(attributed[dimension].notna(), MISSING) \
-        if dimension in attributed.columns else pd.Series(MISSING, index=attributed.index)
-    frame = attributed.assign(_value=values.astype("str"))
+    frame = attributed.assign(_value=dimension_values(attributed, dimension))
     rows = []
     for value, group in frame.groupby("_value", sort=True):
         outcome = group["outcome"]
@@ -296,6 +299,14 @@ def conversion_by(attributed: pd.DataFrame, dimension: str, min_offers: int = 30
     else:
         table = table.sort_values(["offers", "value"], ascending=[False, True], kind="mergesort")
     return table.reset_index(drop=True)
+
+
+def dimension_values(offers: pd.DataFrame, dimension: str) -> pd.Series:
+    """Each offer's value of ``dimension`` as text, as the conversion tables show it (none: ``(none)``)."""
+    if dimension not in offers.columns:
+        return pd.Series(MISSING, index=offers.index, dtype="str")
+    values = offers[dimension].astype("object")
+    return values.where(values.notna(), MISSING).astype("str")
 
 
 def revenue_progress(

@@ -18,7 +18,11 @@ import pandas as pd
 from pipeline.review import DIMENSIONS, ReviewResult
 
 _TITLES = {"score_band": "Score band", "final_node": "Decision node", "action": "Action",
-           "channel": "Channel", "owner_role": "Owner role"}
+           "offer_type": "Offer type", "channel": "Channel", "owner_role": "Owner role"}
+_CONTROL_MATCH = {"same_offer_type": "same type", "pooled": "pooled"}
+_UPLIFT_NOTE = ("<p class='muted'>Uplift = conversion − the control group's conversion, in percentage points. "
+                "Each offer type is compared with its own control offers (held out, nothing sent) when it has "
+                "decided ones, else with every control offer reviewed (pooled).</p>")
 _STATUS_COLOURS = {"stable": "#2e7d32", "moderate": "#ef6c00", "major": "#c62828"}
 _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1100px;color:#222;padding:0 1rem}
@@ -58,7 +62,7 @@ def _summary(r: ReviewResult) -> str:
             ("Accepted", _int(s["accepted"])), ("Conversion", _pct(s["conversion"])),
             ("Revenue", _money(s["revenue"]))]
     if s.get("control_offers"):
-        kpis += [("Control conversion", _pct(s.get("control_conversion"))), ("Uplift", _pct(s.get("uplift")))]
+        kpis += [("Control conversion", _pct(s.get("control_conversion"))), ("Uplift", _points(s.get("uplift")))]
     cells = "".join(f"<div class='kpi'><span class='muted'>{_e(k)}</span><b>{_e(v)}</b></div>" for k, v in kpis)
     return f"<h2>Summary</h2><div class='kpis'>{cells}</div>"
 
@@ -92,9 +96,15 @@ def _conversion(r: ReviewResult) -> str:
             out.append("<p class='muted'>No offers.</p>")
             continue
         shown = table.assign(value=[f"{v}{'' if ok else ' *'}" for v, ok in zip(table["value"], table["enough_data"])])
-        out.append(_table(shown, ["value", "offers", "decided", "accepted", "rejected", "deferred", "no_response",
-                                  "pending", "conversion", "revenue", "revenue_per_offer", "mean_score"],
-                          {"conversion": _pct, "revenue": _money, "revenue_per_offer": _money, "mean_score": _num}))
+        columns = ["value", "offers", "decided", "accepted", "rejected", "deferred", "no_response",
+                   "pending", "conversion", "revenue", "revenue_per_offer", "mean_score"]
+        formats = {"conversion": _pct, "revenue": _money, "revenue_per_offer": _money, "mean_score": _num}
+        if "control_match" in table.columns and table["control_match"].notna().any():
+            out.append(_UPLIFT_NOTE)
+            columns += ["control_match", "control_decided", "control_conversion", "uplift"]
+            formats.update(control_conversion=_pct, uplift=_points,
+                           control_match=lambda v: _CONTROL_MATCH.get(v, "—") if isinstance(v, str) else "—")
+        out.append(_table(shown, columns, formats))
         if dim == "score_band":
             rates = [0.0 if pd.isna(c) else float(c) for c in table["conversion"]]
             out.append(_chart_bars([str(v) for v in table["value"]], rates, "Conversion by score band", percent=True))
@@ -272,6 +282,10 @@ def _missing(value: Any) -> bool:
 
 def _pct(value: Any) -> str:
     return "—" if _missing(value) else f"{float(value):.1%}"
+
+
+def _points(value: Any) -> str:
+    return "—" if _missing(value) else f"{float(value) * 100:+.2f} pt"
 
 
 def _money(value: Any) -> str:
