@@ -114,3 +114,11 @@ def test_html_shows_the_offer_types_with_their_uplift() -> None:
                                                  playbook=PLAYBOOK))
     plain = no_control[no_control.index("<h3>By offer type</h3>"):no_control.index("<h3>By channel</h3>")]
     assert "uplift" not in plain and "<td>seat_pack</td>" in plain  # no control group: no control columns
+
+
+def test_the_same_offers_in_another_order_give_the_same_bytes() -> None:
+    shuffled = CAMPAIGN.sample(frac=1, random_state=3).reset_index(drop=True)
+    first = build_review(CAMPAIGN, HISTORY, as_of=AS_OF, playbook=PLAYBOOK)
+    again = build_review(shuffled, HISTORY, as_of=AS_OF, playbook=PLAYBOOK)
+    assert review_to_json(first) == review_to_json(again)
+    assert render_review_html(first) == render_review_html(again)
