@@ -25,7 +25,7 @@ from sklearn.model_selection import train_test_split
 from data.atomic import atomic_dir
 from data.errors import UpsellError
 from models.calibration import Calibrator, choose_calibrator
-from models.config import ModelConfig, load_config
+from models.config import ModelConfig, check_per_feature_parameters, load_config
 from models.frame import freeze_categories, infer_feature_columns, is_categorical, labels_as_int, to_matrix
 from models.leakage import refuse_leaky_features, single_feature_aucs
 
@@ -98,6 +98,7 @@ class PropensityModel(ClassifierMixin, BaseEstimator):
         features = list(self.features) if self.features is not None else infer_feature_columns(X)
         if not features:
             raise UpsellError("training frame has no feature columns")
+        check_per_feature_parameters(cfg, features)  # one value per feature, before LightGBM sees the data
         fit_idx, valid_idx = self._split(X, y_arr, as_of, cfg)
         y_fit, y_valid = y_arr[fit_idx], y_arr[valid_idx]
         for part, labels in (("older snapshots (training)", y_fit), ("newest snapshot (validation)", y_valid)):

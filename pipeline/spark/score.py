@@ -26,12 +26,9 @@ SCORE = "score"
 
 def champion_uri(model_name: str) -> tuple[str, str]:
     """(``models:/<name>/<version>``, version) of the current champion; ``UpsellError`` when there is none."""
-    from models.registry import CHAMPION, redacted, tracking_uri, version_by_alias
+    from models.registry import require_champion
 
-    info = version_by_alias(model_name, CHAMPION)
-    if info is None:
-        raise UpsellError(f"model registry at {redacted(tracking_uri())} has no champion for {model_name!r}; "
-                          "run `upsell train` first (or set MLFLOW_TRACKING_URI to the store that holds it)")
+    info = require_champion(model_name)  # a mistyped store is said as such, not as "no champion"
     return f"models:/{model_name}/{info.version}", str(info.version)
 
 

@@ -97,3 +97,14 @@ def test_recording_commands_still_create_the_store(tmp_path: Path, monkeypatch: 
     assert path.is_file() and {"experiments", "registered_models"} <= _tables(path)
     assert registry.version_by_alias("m", registry.CHAMPION) is None
     assert registry.list_versions("m") == []
+
+
+def test_the_spark_job_names_the_missing_store_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Spark nightly finds its champion through the same check (no Spark needed to ask)."""
+    from pipeline.spark.score import champion_uri
+
+    uri = _use(monkeypatch, tmp_path / "mlflw.db")
+    with pytest.raises(UpsellError) as err:
+        champion_uri("upsell-propensity")  # before: "has no champion", and an empty store created
+    assert f"{uri} does not exist" in str(err.value) and "no champion" not in str(err.value)
+    assert not (tmp_path / "mlflw.db").exists()

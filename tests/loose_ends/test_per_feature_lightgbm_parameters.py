@@ -92,3 +92,21 @@ def test_what_passes_is_what_lightgbm_trains_with(tmp_path: Path) -> None:
     rising = booster.predict(np.column_stack([grid, np.full(21, 0.5)]), raw_score=True)
     falling = booster.predict(np.column_stack([np.full(21, 0.5), grid]), raw_score=True)
     assert np.all(np.diff(rising) >= 0) and np.all(np.diff(falling) <= 0)
+
+
+def test_fit_refuses_a_wrong_count_before_lightgbm_trains(tmp_path: Path) -> None:
+    """``PropensityModel.fit`` judges the count itself: before, LightGBM failed deep inside with
+    'Check failed: num_total_features() == monotone_constraints.size()'."""
+    import pandas as pd
+
+    from models.propensity import PropensityModel
+
+    path = _settings(tmp_path, 'monotone_constraints = "1,-1,0"')
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"sub_mrr": rng.normal(size=400), "use_util_last": rng.normal(size=400),
+                      "as_of": pd.to_datetime(["2026-01-01", "2026-02-01"] * 200)})
+    y = (rng.random(400) < 0.3).astype(int)
+    with pytest.raises(UpsellError, match=r"model.toml:6: \[lightgbm\] monotone_constraints has 3 value\(s\) but the model has 2"):
+        PropensityModel(load_config(path)).fit(X, y)
+    fitted = PropensityModel(load_config(_settings(tmp_path, 'monotone_constraints = "1,-1"'))).fit(X, y)
+    assert fitted.booster_.num_trees() > 0
