@@ -102,8 +102,7 @@ def _conversion(r: ReviewResult) -> str:
         if "control_match" in table.columns and table["control_match"].notna().any():
             out.append(_UPLIFT_NOTE)
             columns += ["control_match", "control_decided", "control_conversion", "uplift"]
-            formats.update(control_conversion=_pct, uplift=_points,
-                           control_match=lambda v: _CONTROL_MATCH.get(v, "—") if isinstance(v, str) else "—")
+            formats.update(control_match=_control_match, control_conversion=_pct, uplift=_points)
         out.append(_table(shown, columns, formats))
         if dim == "score_band":
             rates = [0.0 if pd.isna(c) else float(c) for c in table["conversion"]]
@@ -286,6 +285,10 @@ def _pct(value: Any) -> str:
 
 def _points(value: Any) -> str:
     return "—" if _missing(value) else f"{float(value) * 100:+.2f} pt"
+
+
+def _control_match(value: Any) -> str:
+    return _CONTROL_MATCH.get(value, "—") if isinstance(value, str) else "—"
 
 
 def _money(value: Any) -> str:
