@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from data.atomic import write_bytes_atomic
+from data.errors import UpsellError
 from data.id_positions import positions_in
 from data.load import fingerprint_source, load_tables
 from pipeline.export.exporter import export_scores
@@ -104,6 +105,8 @@ def run_nightly(
     out = Path(out)
     as_of = pd.Timestamp(as_of).normalize()
     model_name = model_name or load_config().registry.model_name
+    if export is not None and export.target not in TARGETS:  # said before the night's work, not after it
+        raise UpsellError(f"export: unknown target {export.target!r}; choose one of {', '.join(TARGETS)}")
     timer = StageTimer("nightly", stream=stream or sys.stderr)
 
     with timer.stage("validate") as facts:
@@ -202,29 +205,33 @@ def _counts(scored: pd.DataFrame) -> dict[str, Any]:
 
 
 def _export(scored: pd.DataFrame, tables: Any, request: ExportRequest, out: Path, stage: Path) -> dict[str, Any]:
-    spec = TARGETS[request.target] if isinstance(TARGETS, dict) else None
-    is_file = spec is None or getattr(spec, "kind", "csv") != "sql"
+    spec = TARGETS[request.target]
+    is_file = spec.kind != "sql"
     # the CRM needs a display name (and any crosswalk ids users add), not the whole accounts table
     attributes = tables.to_pandas("accounts", columns=("account_id", "name", "domain", "hs_object_id", "crm_id"))
-    if is_file and request.destination is None:
-        # staged like every other output; the changed-only state of the last export comes along
-        previous = out / EXPORT_DIR
-        if previous.is_dir():
-            shutil.copytree(previous, stage / EXPORT_DIR, dirs_exist_ok=True)
-        destination: str | Path = stage / EXPORT_DIR
-        destination.mkdir(exist_ok=True)
-    else:
-        destination = request.destination if request.destination is not None else ""
+    staged = stage / EXPORT_DIR
     kwargs: dict[str, Any] = {"mapping": request.mapping, "attributes": attributes, "changed_only": request.changed_only}
     if request.table:
         kwargs["table"] = request.table
-    if not is_file and request.changed_only:
-        kwargs["state_path"] = stage / EXPORT_DIR / f"{request.target}.export-state.parquet"
-    result = export_scores(scored, request.target, destination, **kwargs).to_dict()
+    state_name = None  # the changed-only state kept under <out>/exports, read back the next night
     if is_file and request.destination is None:
-        result["destination"] = str(out / Path(result["destination"]).relative_to(stage))
-        if result.get("state_path"):
-            result["state_path"] = str(out / Path(result["state_path"]).relative_to(stage))
+        destination: str | Path = staged  # staged like every other output
+        state_name = f"{spec.default_file}.export-state.parquet"
+    else:
+        destination = request.destination if request.destination is not None else ""
+        if not is_file and request.changed_only:
+            state_name = f"{request.target}.export-state.parquet"
+            kwargs["state_path"] = staged / state_name
+    if is_file and request.destination is None or "state_path" in kwargs:
+        staged.mkdir(exist_ok=True)
+    if request.changed_only and state_name is not None and (out / EXPORT_DIR / state_name).is_file():
+        # the last export's state is all this run reads from <out>/exports; the other files there
+        # stay in place (outputs are published file by file), so they are not copied
+        shutil.copy2(out / EXPORT_DIR / state_name, staged / state_name)
+    result = export_scores(scored, request.target, destination, **kwargs).to_dict()
+    for key in ("destination", "state_path"):  # said where they are once published, not in the stage
+        if result.get(key) and Path(result[key]).is_relative_to(stage):
+            result[key] = str(out / Path(result[key]).relative_to(stage))
     return result
 
 
