@@ -3,7 +3,12 @@
 Every value that cannot be read as its contract type becomes a ``Problem`` with example rows,
 instead of a silent NaN or a traceback. Timestamps follow the contract: naive values are UTC;
 values with an offset are converted to UTC; a column that mixes offsets (or naive and offset
-values) is an error, because nobody can tell which clock those rows were written in. Text is
+values) is an error, because nobody can tell which clock those rows were written in. A *date*
+column (``usage.usage_date``) names a calendar day: given as timestamps with a time zone or offset
+that are all midnights in that zone, each is the day as written (``2026-03-10T00:00+02:00`` is 10
+March, not the UTC day of that instant, 9 March, which would count the day that starts at a
+cutoff before it), and offsets that differ (daylight saving time) do not matter; other zoned
+values (UTC midnights shown in New York time …) take their UTC day. Text is
 trimmed of ASCII whitespace (``TEXT_WHITESPACE``, the same set the SQL checks trim) and an empty
 text is a missing value.
 """
@@ -99,6 +104,8 @@ def _to_str(s: pd.Series) -> pd.Series:
 def _to_timestamp(s: pd.Series, as_date: bool) -> tuple[pd.Series, pd.Series | None, str]:
     if isinstance(s.dtype, pd.DatetimeTZDtype):
         out = s.dt.tz_convert("UTC").dt.tz_localize(None)
+        if as_date:
+            out = _local_days(s.dt.tz_localize(None), out)
         return _unit(out, as_date), None, "timestamp"
     if pd.api.types.is_datetime64_dtype(s.dtype):
         return _unit(s, as_date), None, "timestamp"
@@ -106,6 +113,12 @@ def _to_timestamp(s: pd.Series, as_date: bool) -> tuple[pd.Series, pd.Series | N
     text = s.astype("str").str.strip(TEXT_WHITESPACE)
     text[blank] = pd.NA
     has_offset = text.str.contains(_HAS_OFFSET, na=False)
+    written = None
+    if as_date and has_offset.any():  # the offsets set aside: the times as written
+        written = pd.to_datetime(text.str.replace(_OFFSET, "", regex=True), errors="coerce", format="ISO8601")
+        given = written.dropna()
+        if (given == given.dt.normalize()).all():  # local calendar days (their offsets may differ: DST)
+            return _unit(written, as_date), written.isna() & ~blank, RULE_TIMESTAMP
     if has_offset.any():
         zone = text.str.extract(_OFFSET, expand=False).str.upper().str.replace(":", "")
         zone = zone.replace({"Z": "+0000"}).fillna("naive")[~blank]
@@ -115,8 +128,14 @@ def _to_timestamp(s: pd.Series, as_date: bool) -> tuple[pd.Series, pd.Series | N
             return pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]"), bad, RULE_MIXED_OFFSETS
     parsed = pd.to_datetime(text, errors="coerce", utc=True, format="ISO8601")
     bad = parsed.isna() & ~blank
-    out = parsed.dt.tz_localize(None)
-    return _unit(out, as_date), bad, RULE_TIMESTAMP
+    return _unit(parsed.dt.tz_localize(None), as_date), bad, RULE_TIMESTAMP
+
+
+def _local_days(written: pd.Series, utc: pd.Series) -> pd.Series:
+    """A zoned date column's values: the times as written in their zone when every one is a
+    midnight there (a column of local calendar days), else the UTC times."""
+    given = written.dropna()
+    return written if (given == given.dt.normalize()).all() else utc
 
 
 def _unit(s: pd.Series, as_date: bool) -> pd.Series:

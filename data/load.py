@@ -28,8 +28,10 @@ from pathlib import Path
 import duckdb
 import ibis
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
-from data.contract import TABLE_NAMES
+from data.contract import COLUMNS, TABLE_NAMES
 from data.duckdb_connection import connect_duckdb
 from data.errors import DataContractError, UpsellError
 from data.problems import Problem, render_problems
@@ -41,6 +43,7 @@ from data.validate_sql import check_stored
 
 FILE_SUFFIXES = (".parquet", ".csv", ".csv.gz")
 DUCKDB_SUFFIXES = (".duckdb", ".ddb", ".db")
+_UTC_ZONES = {"UTC", "Etc/UTC", "+00:00", "Z", "utc", "GMT", "Etc/GMT"}  # zones whose calendar day is UTC's
 _RESERVED = {"file_row_number", "rowid", "__upsell_row"}  # names our row numbering would shadow
 # Rule names of the file-level problems, shared with the Spark loader (pipeline.spark.load).
 RULE_ONE_FILE = "one file per table"
@@ -185,6 +188,9 @@ def _open(path: Path, con: duckdb.DuckDBPyConnection, in_memory: bool
             if file.is_dir():
                 notes.append(f"{name}: {file.name} is a directory of parquet files; "
                              "the table is parsed and checked in memory")
+            elif file.suffix == ".parquet" and not in_memory and (zoned := zoned_date_columns(name, file)):
+                notes.append(f"{name}: {zoned} stored with a time zone: its calendar days are read in that "
+                             "zone; the table is parsed and checked in memory")
             elif file.suffix == ".parquet" and not in_memory:
                 try:
                     found[name] = open_parquet(con, name, file)
@@ -205,12 +211,45 @@ def _open(path: Path, con: duckdb.DuckDBPyConnection, in_memory: bool
     for name, table in found.items():
         columns, why = (None, "") if in_memory else _sql_columns(table)
         if columns is None:
-            frames[name] = table.read_df(con)
+            frames[name] = _utc_clock(table.read_df(con))
             if why:
                 notes.append(f"{name}: {why}; the table is parsed and checked in memory")
         else:
             stored[name] = (table, columns)
     return stored, frames, problems, notes
+
+
+def zoned_date_columns(table: str, file: Path) -> str:
+    """The date columns (``usage.usage_date``) a parquet file stores as timestamps in a zone other
+    than UTC, as text ("" when none, or when the footer cannot be read: DuckDB then says why).
+
+    A date names a calendar day in the writer's zone (local midnights, say). DuckDB keeps only
+    the instant, whose UTC day is the day before for zones east of UTC (the day that starts at
+    a cutoff would count before it), so such a table goes to the pandas path, which keeps the
+    zone (``data.coerce``).
+    """
+    dates = {c.name for c in COLUMNS[table] if c.kind == "date"}
+    if not dates:
+        return ""
+    try:
+        schema = pq.read_schema(file)
+    except Exception:  # noqa: BLE001 - an unreadable file is reported by the readers
+        return ""
+    zoned = []
+    for field in schema:
+        if field.name in dates and pa.types.is_timestamp(field.type) and field.type.tz is not None:
+            if field.type.tz not in _UTC_ZONES:
+                zoned.append(f"{field.name} ({field.type.tz})")
+    return ", ".join(zoned)
+
+
+def _utc_clock(frame: pd.DataFrame) -> pd.DataFrame:
+    """Zoned timestamp columns of a table DuckDB read (given in the session's zone: the machine's)
+    at their UTC wall clock, so no value depends on where the job runs."""
+    for column in frame.columns:
+        if isinstance(frame[column].dtype, pd.DatetimeTZDtype):
+            frame[column] = frame[column].dt.tz_convert("UTC")
+    return frame
 
 
 def _sql_columns(table: StoredTable) -> tuple[dict[str, SqlColumn] | None, str]:

@@ -17,9 +17,9 @@ import pandas as pd
 import pandera.pandas as pa
 
 from data.coerce import coerce_table
-from data.contract import COLUMNS, REQUIRED_TABLES, TABLE_NAMES
+from data.contract import COLUMNS, NATURAL_KEYS, REQUIRED_TABLES, TABLE_NAMES
 from data.problems import MAX_EXAMPLES, Problem
-from data.schemas import RULE_NOT_NULL, RULE_UNIQUE, table_schema
+from data.schemas import RULE_NOT_NULL, RULE_UNIQUE, key_rule, table_schema
 
 _PANDERA_RULES = {"not_nullable": RULE_NOT_NULL, "field_uniqueness": RULE_UNIQUE}
 RULE_COLUMN_SPELLING = "column name spelt as in the contract"
@@ -144,12 +144,15 @@ def check_frame(name: str, raw: pd.DataFrame, account_ids: pd.Index | None) -> t
     """Coerce one table to the contract's types and check it with its pandera schema.
 
     A column whose values would not parse is reported once, by the coercion; its schema rules
-    are not judged on the values that are left.
+    are not judged on the values that are left, nor is a key it is part of (its unparsed values
+    are all missing, so every row would look like a duplicate of the others).
     """
     typed, problems = coerce_table(name, raw)
     failed = {p.column for p in problems if p.column}
     schema = table_schema(name, list(typed.columns), account_ids)
-    problems += [p for p in _schema_problems(name, schema, typed) if p.column not in failed]
+    key = NATURAL_KEYS.get(name, ())
+    unjudged = {key_rule(key)} if failed & set(key) else set()
+    problems += [p for p in _schema_problems(name, schema, typed) if p.column not in failed and p.rule not in unjudged]
     return typed, problems
 
 
