@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from data.errors import UpsellError
-from pipeline.review_calibration import calibration_summary, calibration_table, expansion_events, realised_outcomes
+from pipeline.review_calibration import calibration_summary, calibration_table, realised_outcomes
 from pipeline.review_control import DECIDED, held_out, treated_offers, with_control_uplift
 from pipeline.review_drift import MAJOR_ABOVE, STABLE_BELOW, drift_table
 from pipeline.review_threshold import human_capacity, threshold_table
@@ -155,8 +155,8 @@ def build_review(
                      f"(band/node/action '{UNSCORED}')")
 
     if history is not None:
-        events = expansion_events(offers, subscriptions)
-        outcomes = realised_outcomes(history, events, review_date, horizon_days, max_nights=calibration_nights)
+        outcomes = realised_outcomes(history, offers, subscriptions, review_date, horizon_days,
+                                     max_nights=calibration_nights)
         calib = calibration_table(outcomes)
         calib_summary = calibration_summary(outcomes, calib, horizon_days)
         if subscriptions is None:

@@ -2,51 +2,31 @@
 
 A score is the calibrated probability of expansion within ``horizon_days`` after its as_of. For
 every past scoring night whose horizon has fully elapsed by the review date, each account's
-realised outcome is 1 when, in [as_of, as_of + horizon), it accepted an offer (dated by
-``outcome_at``, else ``offered_at``) or moved to a subscription period with a higher MRR. A
-control offer's "acceptance" (a purchase the account made with nothing sent) is not an accepted
-offer, as in the ``expansion`` label the scores predict (``features.labels``). Nights
-whose window is still open are left out (their outcomes are not known yet, and counting them
-would make every model look over-confident).
+realised outcome is its ``expansion`` label (``features.labels``), computed by that same code
+from the offers and subscriptions: in [as_of, as_of + horizon) it accepted an offer (dated by
+``outcome_at``, else ``offered_at``; a control offer's "acceptance", a purchase made with nothing
+sent, does not count) or started a subscription period with a higher MRR than the one in force
+at as_of (0 when none was). One definition, so calibration measures what the scores predict.
+Nights whose window is still open are left out (their outcomes are not known yet, and counting
+them would make every model look over-confident).
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from pipeline.review_control import treated_offers
+from pipeline.review_control import held_out
 
 N_BINS = 10
-# The subscriptions columns expansion_events reads (callers can load just these).
-SUBSCRIPTION_COLUMNS: tuple[str, ...] = ("account_id", "started_at", "mrr")
+# The subscriptions columns the expansion label reads (callers can load just these).
+SUBSCRIPTION_COLUMNS: tuple[str, ...] = ("subscription_id", "account_id", "plan_tier", "started_at", "ended_at", "mrr")
+_OFFER_COLUMNS: tuple[str, ...] = ("account_id", "offered_at", "outcome", "outcome_at")
 
 
-def expansion_events(offers: pd.DataFrame | None, subscriptions: pd.DataFrame | None) -> pd.DataFrame:
-    """(account_id, at) of every expansion event the data shows: accepted offers (control offers
-    left out) and MRR increases."""
-    parts = []
-    if offers is not None and len(offers):
-        made = treated_offers(offers)
-        accepted = made[made["outcome"] == "accepted"]
-        when = accepted["outcome_at"] if "outcome_at" in accepted.columns else accepted["offered_at"]
-        when = when.fillna(accepted["offered_at"])
-        parts.append(pd.DataFrame({"account_id": accepted["account_id"].astype("str"), "at": when}))
-    if subscriptions is not None and len(subscriptions):
-        subs = subscriptions.sort_values(["account_id", "started_at"], kind="mergesort")
-        previous = subs.groupby("account_id")["mrr"].shift()
-        up = subs[previous.notna() & (subs["mrr"] > previous)]
-        parts.append(pd.DataFrame({"account_id": up["account_id"].astype("str"), "at": up["started_at"]}))
-    if not parts:
-        return pd.DataFrame({"account_id": pd.Series(dtype="str"), "at": pd.Series(dtype="datetime64[us]")})
-    events = pd.concat(parts, ignore_index=True).dropna()
-    events["at"] = events["at"].astype("datetime64[us]")
-    return events.sort_values(["at", "account_id"], kind="mergesort").reset_index(drop=True)
-
-
-def realised_outcomes(history: pd.DataFrame, events: pd.DataFrame, review_date: pd.Timestamp,
-                      horizon_days: int, max_nights: int | None = None) -> pd.DataFrame:
+def realised_outcomes(history: pd.DataFrame, offers: pd.DataFrame | None, subscriptions: pd.DataFrame | None,
+                      review_date: pd.Timestamp, horizon_days: int, max_nights: int | None = None) -> pd.DataFrame:
     """History rows with complete windows (the ``max_nights`` latest such nights, None = all), plus
-    ``realised`` (0/1): an expansion event in the window."""
+    ``realised`` (0/1): the account's ``expansion`` label for that night."""
     horizon = pd.Timedelta(days=horizon_days)
     complete = history[history["as_of"] + horizon <= review_date]
     if max_nights is not None:
@@ -54,13 +34,76 @@ def realised_outcomes(history: pd.DataFrame, events: pd.DataFrame, review_date: 
         complete = complete[complete["as_of"].isin(nights)]
     scored = complete[["account_id", "as_of", "score"]].dropna(subset=["score"])
     scored = scored.assign(account_id=scored["account_id"].astype("str"), as_of=scored["as_of"].astype("datetime64[us]"))
+    scored = scored.sort_values(["as_of", "account_id"], kind="mergesort").reset_index(drop=True)
     if scored.empty:
         return scored.assign(realised=pd.Series(dtype="int64"))
-    left = scored.sort_values("as_of", kind="mergesort")
-    nxt = pd.merge_asof(left, events.rename(columns={"at": "next_event"}).sort_values("next_event"),
+    # Only a night with an accepted offer or a new subscription period in its window can be a 1:
+    # the label's exact (costlier) comparison runs for those rows alone.
+    maybe = _event_in_window(scored, _candidate_events(offers, subscriptions), horizon)
+    realised = np.zeros(len(scored), dtype="int64")
+    if maybe.any():
+        rows = np.flatnonzero(maybe)
+        keys = scored[["account_id", "as_of"]].iloc[rows].reset_index(drop=True)
+        realised[rows] = _expansion_labels(keys, offers, subscriptions, horizon_days)
+    return scored.assign(realised=realised)
+
+
+def _candidate_events(offers: pd.DataFrame | None, subscriptions: pd.DataFrame | None) -> pd.DataFrame:
+    """(account_id, at) of everything that may make the label 1: accepted offers made (by when the
+    outcome was known) and the start of every subscription period."""
+    parts = [pd.DataFrame({"account_id": pd.Series(dtype="str"), "at": pd.Series(dtype="datetime64[us]")})]
+    if offers is not None and len(offers):
+        made = offers[~held_out(offers) & (offers["outcome"] == "accepted")]
+        when = made["outcome_at"].fillna(made["offered_at"]) if "outcome_at" in made.columns else made["offered_at"]
+        parts.append(pd.DataFrame({"account_id": made["account_id"].astype("str"), "at": pd.to_datetime(when)}))
+    if subscriptions is not None and len(subscriptions):
+        parts.append(pd.DataFrame({"account_id": subscriptions["account_id"].astype("str"),
+                                   "at": pd.to_datetime(subscriptions["started_at"])}))
+    events = pd.concat(parts, ignore_index=True).dropna()
+    return events.assign(at=events["at"].astype("datetime64[us]")).sort_values("at", kind="mergesort")
+
+
+def _event_in_window(scored: pd.DataFrame, events: pd.DataFrame, horizon: pd.Timedelta) -> np.ndarray:
+    """Per row of ``scored`` (sorted by as_of): an event of its account in [as_of, as_of + horizon)."""
+    nxt = pd.merge_asof(scored[["account_id", "as_of"]], events.rename(columns={"at": "next_event"}),
                         left_on="as_of", right_on="next_event", by="account_id", direction="forward")
-    nxt["realised"] = (nxt["next_event"].notna() & (nxt["next_event"] < nxt["as_of"] + horizon)).astype("int64")
-    return nxt.drop(columns=["next_event"]).sort_values(["as_of", "account_id"], kind="mergesort").reset_index(drop=True)
+    return (nxt["next_event"].notna() & (nxt["next_event"] < nxt["as_of"] + horizon)).to_numpy()
+
+
+def _expansion_labels(keys: pd.DataFrame, offers: pd.DataFrame | None, subscriptions: pd.DataFrame | None,
+                      horizon_days: int) -> np.ndarray:
+    """``features.labels.label_table`` for each (account_id, as_of) row of ``keys``, in their order,
+    computed on an in-memory DuckDB."""
+    from data.tables import Tables
+    from features.labels import label_table
+
+    accounts = pd.Index(keys["account_id"].unique())  # the label of an account reads its own rows only
+    offers = offers[accounts.get_indexer(offers["account_id"].astype("str")) >= 0] if offers is not None else None
+    if subscriptions is not None:
+        subscriptions = subscriptions[accounts.get_indexer(subscriptions["account_id"].astype("str")) >= 0]
+    frames: dict[str, pd.DataFrame] = {}
+    if offers is not None and len(offers):
+        made = pd.DataFrame({c: offers[c] if c in offers.columns else pd.NaT for c in _OFFER_COLUMNS}, index=offers.index)
+        made["account_id"] = made["account_id"].astype("str")
+        for c in ("offered_at", "outcome_at"):
+            made[c] = pd.to_datetime(made[c]).astype("datetime64[us]")
+        frames["offers"] = made.assign(is_control=held_out(offers).to_numpy())
+    if subscriptions is not None and len(subscriptions):
+        subs = pd.DataFrame({c: subscriptions[c] if c in subscriptions.columns else pd.NaT for c in SUBSCRIPTION_COLUMNS},
+                            index=subscriptions.index)
+        for c in ("subscription_id", "account_id", "plan_tier"):
+            subs[c] = subs[c].astype("str")
+        for c in ("started_at", "ended_at"):
+            subs[c] = pd.to_datetime(subs[c]).astype("datetime64[us]")
+        frames["subscriptions"] = subs.assign(mrr=pd.to_numeric(subs["mrr"]).astype("float64"))
+    if not frames:
+        return np.zeros(len(keys), dtype="int64")
+    tables = Tables.from_frames(frames)
+    keyed = tables.con.create_table("review_label_keys", keys.assign(_row=np.arange(len(keys))), overwrite=True)
+    labels = label_table(tables, keyed.select("account_id", "as_of").distinct(), "expansion", horizon_days)
+    joined = keyed.left_join(labels, ["account_id", "as_of"])
+    ordered = joined.select(joined._row, label=joined.label.fill_null(0)).order_by("_row")
+    return ordered.to_pyarrow()["label"].to_numpy().astype("int64")
 
 
 def calibration_table(outcomes: pd.DataFrame, bins: int = N_BINS) -> pd.DataFrame:
