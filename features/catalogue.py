@@ -29,7 +29,8 @@ def render_catalogue() -> str:
         for f in specs:
             fill = "" if f.fill is None else f"{f.fill:g}"
             note = "" if f.point_in_time else " **Snapshot only: leaks when rebuilt for past cutoffs; left out of training frames.**"
-            lines.append(f"| `{f.name}` | {f.kind} | {fill} | {_cell(f.description)}{note} | {_cell(f.reason)} |")
+            reason = f.reason if f.reason_past is None else f"{f.reason}; when negative: {f.reason_past}"
+            lines.append(f"| `{f.name}` | {f.kind} | {fill} | {_cell(f.description)}{note} | {_cell(reason)} |")
         if source == "usage":
             lines += ["", "`{metric}` is the usage metric name lower-cased with every character outside",
                       "`[a-z0-9_]` replaced by `_` (e.g. `Seats Used` → `seats_used`)."]

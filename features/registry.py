@@ -29,7 +29,9 @@ class FeatureSpec:
     ``fill`` is the value an account in the spine gets when its source table exists but holds no
     rows for it (0 for counts and sums; ``None`` keeps it missing, e.g. recency or ratios).
     ``point_in_time`` is False for attributes the data only holds as a current snapshot (they
-    are correct when scoring today but leak when rebuilt for past cutoffs).
+    are correct when scoring today but leak when rebuilt for past cutoffs). ``reason_past`` is the
+    reason for a negative value of a "days until" feature (the date has passed: a renewal date
+    the CRM never moved on), rendered with the number of days ago.
     """
 
     name: str
@@ -41,20 +43,23 @@ class FeatureSpec:
     point_in_time: bool = True
     metric: str | None = None
     template: str | None = None
+    reason_past: str | None = None
 
     def render_reason(self, value: object) -> str:
         """The plain-language reason for this feature at ``value`` (e.g. "Seat utilisation at 96% of plan")."""
         if value is None or (isinstance(value, float) and math.isnan(value)):
             return f"{self.description} unknown (no data)"
         try:
+            if self.reason_past is not None and value < 0:  # type: ignore[operator]
+                return self.reason_past.format(value=-value)  # type: ignore[operator]
             return self.reason.format(value=value)
         except (ValueError, TypeError):  # a categorical value where a number was expected, etc.
             return f"{self.description}: {value}"
 
 
 def _f(name: str, source: str, kind: Kind, description: str, reason: str, fill: float | None = None,
-       point_in_time: bool = True) -> FeatureSpec:
-    return FeatureSpec(name, source, kind, description, reason, fill, point_in_time)
+       point_in_time: bool = True, reason_past: str | None = None) -> FeatureSpec:
+    return FeatureSpec(name, source, kind, description, reason, fill, point_in_time, reason_past=reason_past)
 
 
 _N, _C = "numeric", "categorical"
@@ -75,7 +80,7 @@ FIXED_FEATURES: tuple[FeatureSpec, ...] = (
     _f("sub_mrr", S, _N, "MRR of the current subscription", "Current MRR {value:,.0f}", fill=0),
     _f("sub_seats", S, _N, "Seats on the current subscription", "{value:.0f} seats on the current plan"),
     _f("sub_days_to_renewal", S, _N, "Days from the cutoff to the current subscription's renewal date",
-       "Renewal in {value:.0f} days"),
+       "Renewal in {value:.0f} days", reason_past="Renewal date passed {value:.0f} days ago"),
     _f("sub_contract_age_days", S, _N, "Days since the current plan period started", "On the current plan for {value:.0f} days"),
     _f("sub_n_upgrades_365d", S, _N, "Plan periods ended by an upgrade in the last 365 days",
        "{value:.0f} upgrade(s) in the last year", fill=0),
@@ -146,7 +151,8 @@ FIXED_FEATURES: tuple[FeatureSpec, ...] = (
        "Accepted {value:.0%} of past offers"),
     _f("off_pending", O, _N, "Offers with no outcome yet at the cutoff", "{value:.0f} offer(s) awaiting an answer", fill=0),
     _f("off_days_to_reentry", O, _N, "Days from the cutoff to the latest known re-entry date of a deferred offer "
-       "(negative: re-entry has passed)", "Re-entry date in {value:.0f} days"),
+       "(negative: re-entry has passed)", "Re-entry date in {value:.0f} days",
+       reason_past="Re-entry date passed {value:.0f} days ago"),
 )
 
 # Per-metric usage templates: "{metric}" is replaced by metric_key(raw metric name).
