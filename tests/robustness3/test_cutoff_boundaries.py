@@ -81,3 +81,12 @@ def test_leap_day_cutoff(hand_frames: dict[str, pd.DataFrame], tmp_path: Path) -
     assert got.loc["a4", "acct_tenure_days"] == 1461.0
     # the last purchase (o1, 2026-03-10) is 721 days back, outside every purchase window
     assert (got.loc["a1", "pur_count_365d"], got.loc["a1", "pur_days_since_last"]) == (0, 721.0)
+
+
+def test_an_account_churned_exactly_at_the_cutoff_is_still_in(hand_frames: dict[str, pd.DataFrame], tmp_path: Path) -> None:
+    """A plan that ends at t is active at t (its end is not known yet): the account is scored."""
+    subscriptions = hand_frames["subscriptions"].copy()
+    subscriptions.loc[2, "ended_at"] = pd.Timestamp("2026-03-10")
+    got = features_of(write_tables(tmp_path, {**hand_frames, "subscriptions": subscriptions})).set_index("account_id")
+    assert list(got.index) == ["a1", "a3", "a4"]
+    assert (got.loc["a4", "sub_is_active"], got.loc["a4", "sub_mrr"]) == (1.0, 5.0)
