@@ -33,7 +33,9 @@ def render_catalogue() -> str:
             lines.append(f"| `{f.name}` | {f.kind} | {fill} | {_cell(f.description)}{note} | {_cell(reason)} |")
         if source == "usage":
             lines += ["", "`{metric}` is the usage metric name lower-cased with every character outside",
-                      "`[a-z0-9_]` replaced by `_` (e.g. `Seats Used` → `seats_used`)."]
+                      "`[a-z0-9_]` replaced by `_` (e.g. `Seats Used` → `seats_used`). Utilisation is",
+                      "value / quota, at most 10^18: a quota next to 0 (a unit slip) would otherwise make it",
+                      "infinite, and `inf` would reach the model and the reason codes."]
         lines.append("")
     lines += [
         "## Labels and training frames",

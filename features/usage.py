@@ -2,7 +2,8 @@
 
 Usage rows are daily: a row dated d is known at cutoff t when d < t (as dates; cutoffs are
 midnight, so comparing the day's midnight timestamp with t is the same test). Utilisation is
-value / quota (missing when there is no quota). Trends compare the last 30 days with the 30
+value / quota (missing when there is no quota), at most ``MAX_UTILISATION``: the contract only
+asks quota > 0, and a quota next to 0 would make the ratio infinite. Trends compare the last 30 days with the 30
 before, so the window join reaches back 60 days. Per-metric columns are named with
 ``metric_key(metric)`` for the metrics seen in rows dated before the last cutoff.
 
@@ -28,6 +29,7 @@ from features.registry import PER_METRIC_TEMPLATES, check_metric_names, expand_m
 SOURCE = "usage"
 THRESHOLDS = (80, 90, 100)
 WINDOW_DAYS = 60  # the last 30 days and the 30 before them (trends)
+MAX_UTILISATION = 1e18  # the largest magnitude an input number may have (data.schemas.MAX_MAGNITUDE)
 
 
 def usage_metrics(usage: ir.Table, before: object | None = None) -> list[str]:
@@ -123,9 +125,15 @@ def _events(usage: ir.Table) -> ir.Table:
         "account_id", "metric",
         day=_day(usage.usage_date),
         value=usage.value.cast("float64"),
-        util=(usage.value / usage.quota).cast("float64") if "quota" in cols else ibis.null("float64"),
+        util=_utilisation(usage.value, usage.quota) if "quota" in cols else ibis.null("float64"),
         users=usage.active_users.cast("float64") if "active_users" in cols else ibis.null("float64"),
     )
+
+
+def _utilisation(value: ir.NumericValue, quota: ir.NumericValue) -> ir.FloatingValue:
+    """value / quota, capped at ``MAX_UTILISATION`` (null when either is null), the same on every engine."""
+    ratio = (value / quota).cast("float64")
+    return ibis.ifelse(ratio > MAX_UTILISATION, MAX_UTILISATION, ratio)
 
 
 def _greatest(values: list[ir.NumericValue]) -> ir.Value:
