@@ -22,8 +22,13 @@ import pandas as pd
 from data.contract import COLUMNS, ColumnSpec
 from data.problems import MAX_EXAMPLES, Problem
 
-_OFFSET = re.compile(r"(Z|[+-]\d\d:?\d\d)$", re.IGNORECASE)
-_HAS_OFFSET = re.compile(r"(?:Z|[+-]\d\d:?\d\d)$", re.IGNORECASE)
+# An offset after a time of day, in every spelling pandas' ISO 8601 reader takes: Z, +h, +hh,
+# +hhmm, +hh:mm, after an optional space (PostgreSQL writes timestamptz as '2026-03-10 00:00:00+02').
+# A date alone ('2026-03-10') has no time, so its '-10' is never taken for an offset.
+_OFFSET = re.compile(r"[T ]\d[\d:.,]*\s?(Z|[+-]\d{1,2}(?::?\d\d)?)$", re.IGNORECASE)
+_HAS_OFFSET = re.compile(r"[T ]\d[\d:.,]*\s?(?:Z|[+-]\d{1,2}(?::?\d\d)?)$", re.IGNORECASE)
+_ZONE = re.compile(r"^(?:(Z)|([+-])(\d{1,2}):?(\d\d)?)$", re.IGNORECASE)
+_TRAILING_OFFSET = re.compile(r"\s?(?:Z|[+-]\d{1,2}(?::?\d\d)?)$", re.IGNORECASE)
 TEXT_WHITESPACE = " \t\n\r\x0b\x0c"
 TRUE_TEXT = ("true", "t", "1", "yes", "y")  # boolean spellings, after trimming and lower-casing
 FALSE_TEXT = ("false", "f", "0", "no", "n")
@@ -115,13 +120,13 @@ def _to_timestamp(s: pd.Series, as_date: bool) -> tuple[pd.Series, pd.Series | N
     has_offset = text.str.contains(_HAS_OFFSET, na=False)
     written = None
     if as_date and has_offset.any():  # the offsets set aside: the times as written
-        written = pd.to_datetime(text.str.replace(_OFFSET, "", regex=True), errors="coerce", format="ISO8601")
+        bare = text.where(~has_offset, text.str.replace(_TRAILING_OFFSET, "", regex=True))
+        written = pd.to_datetime(bare, errors="coerce", format="ISO8601")
         given = written.dropna()
         if (given == given.dt.normalize()).all():  # local calendar days (their offsets may differ: DST)
             return _unit(written, as_date), written.isna() & ~blank, RULE_TIMESTAMP
     if has_offset.any():
-        zone = text.str.extract(_OFFSET, expand=False).str.upper().str.replace(":", "")
-        zone = zone.replace({"Z": "+0000"}).fillna("naive")[~blank]
+        zone = _zone_keys(text.str.extract(_OFFSET, expand=False)).fillna("naive")[~blank]
         if zone.nunique() > 1:
             bad = pd.Series(False, index=s.index)
             bad[zone.index] = zone != zone.mode().iloc[0]
@@ -129,6 +134,15 @@ def _to_timestamp(s: pd.Series, as_date: bool) -> tuple[pd.Series, pd.Series | N
     parsed = pd.to_datetime(text, errors="coerce", utc=True, format="ISO8601")
     bad = parsed.isna() & ~blank
     return _unit(parsed.dt.tz_localize(None), as_date), bad, RULE_TIMESTAMP
+
+
+def _zone_keys(found: pd.Series) -> pd.Series:
+    """Each found offset as ``+hhmm`` (``Z``, ``+2``, ``+02``, ``+0200`` and ``+02:00`` are one
+    zone; ``-00:00`` is UTC too); missing where there is none."""
+    parts = found.str.extract(_ZONE)
+    key = parts[1] + parts[2].str.zfill(2) + parts[3].fillna("00")
+    key = key.where(parts[0].isna(), "+0000")
+    return key.replace({"-0000": "+0000"})
 
 
 def _local_days(written: pd.Series, utc: pd.Series) -> pd.Series:

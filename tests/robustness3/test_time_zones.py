@@ -54,6 +54,7 @@ def naive(hand_frames: dict[str, pd.DataFrame], tmp_path_factory: pytest.TempPat
     pytest.param(_text("%Y-%m-%dT%H:%M:%SZ"), "csv", id="csv-z"),
     pytest.param(_text("%Y-%m-%dT%H:%M:%S+02:00", pd.Timedelta(hours=2)), "csv", id="csv-plus-2"),
     pytest.param(_text("%Y-%m-%d %H:%M:%S-05:30", pd.Timedelta(hours=-5, minutes=-30)), "csv", id="csv-minus-5-30"),
+    pytest.param(_text("%Y-%m-%d %H:%M:%S+02", pd.Timedelta(hours=2)), "csv", id="csv-postgres-plus-02"),
 ])
 def test_the_same_instants_in_any_zone_give_the_same_features(hand_frames: dict[str, pd.DataFrame], naive: pd.DataFrame,
                                                               tmp_path: Path, restamp: Restamp, fmt: str) -> None:
@@ -131,3 +132,18 @@ def test_mixed_offsets_in_usage_days_are_one_problem(hand_frames: dict[str, pd.D
     assert result.exit_code == 1
     assert "usage_date" in result.output and "mixed offsets" in result.output
     assert "unique (account_id, usage_date, metric)" not in result.output, result.output
+
+
+def test_postgres_offsets_are_offsets(hand_frames: dict[str, pd.DataFrame], naive: pd.DataFrame, tmp_path: Path) -> None:
+    """PostgreSQL writes timestamptz as '2026-03-10 00:00:00+02' (hours only). Such a column mixed
+    with naive values is the mixed-offsets error (before: read silently, each row on its own clock),
+    and usage days written that way are the days as written (before: the UTC day, a day early)."""
+    tickets = hand_frames["support_tickets"].copy()
+    tickets["opened_at"] = [f"{v:%Y-%m-%d %H:%M:%S}" + ("+02" if i == 0 else "") for i, v in enumerate(tickets["opened_at"])]
+    data = write_tables(tmp_path / "mixed", {"accounts": hand_frames["accounts"], "support_tickets": tickets}, "csv")
+    result = invoke("validate", "--data", data)
+    assert result.exit_code == 1 and "support_tickets.opened_at" in result.output and "mixed offsets" in result.output
+
+    usage = hand_frames["usage"].copy()
+    usage["usage_date"] = [f"{v:%Y-%m-%d %H:%M:%S}+02" for v in usage["usage_date"]]
+    pd.testing.assert_frame_equal(features_of(write_tables(tmp_path / "days", {**hand_frames, "usage": usage}, "csv")), naive)
