@@ -7,7 +7,7 @@ is stored in a type that converts to the contract type without parsing text:
 |---|---|---|
 | str | VARCHAR | ASCII whitespace trimmed, '' is NULL (as ``data.coerce``) |
 | str | any integer type (numeric ids) | VARCHAR, the integer's digits |
-| timestamp | TIMESTAMP, TIMESTAMP_S/_MS/_NS, DATE, TIMESTAMP WITH TIME ZONE | TIMESTAMP (µs); tz-aware values at their UTC wall clock |
+| timestamp | TIMESTAMP, TIMESTAMP_S/_MS/_NS, DATE, TIMESTAMP WITH TIME ZONE | TIMESTAMP (µs); nanoseconds truncated (as numpy), not rounded; tz-aware values at their UTC wall clock |
 | date | the timestamp types | as timestamp, floored to midnight |
 | float | DOUBLE, FLOAT, DECIMAL, any integer type | DOUBLE; NaN is NULL |
 | int | BIGINT, INTEGER, SMALLINT, TINYINT, UINTEGER, USMALLINT, UTINYINT | BIGINT |
@@ -116,6 +116,9 @@ def _text(col: ColumnSpec, q: str) -> SqlColumn:
 def _timestamp(col: ColumnSpec, q: str, stored_type: str) -> SqlColumn | None:
     if stored_type == "TIMESTAMP":
         base = q
+    elif stored_type == "TIMESTAMP_NS":
+        # CAST rounds to the nearest µs (t - 1 ns would become t); truncation keeps "before t" true, as numpy
+        base = f"make_timestamp(epoch_us({q}))"
     elif stored_type in _TIMESTAMPS:
         base = f"CAST({q} AS TIMESTAMP)"
     elif stored_type == _TZ:

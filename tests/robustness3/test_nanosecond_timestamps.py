@@ -48,6 +48,5 @@ def test_the_pandas_path_floors_nanoseconds(nanosecond_dir: Path) -> None:
     assert _purchase_values(nanosecond_dir, in_memory=True) == [2.0, 1001.0, 3.0]  # o1 and o3; o2 in 90 days only
 
 
-@pytest.mark.xfail(strict=True, reason=NEEDED)
 def test_the_duckdb_path_floors_nanoseconds_too(nanosecond_dir: Path) -> None:
     assert _purchase_values(nanosecond_dir, in_memory=False) == [2.0, 1001.0, 3.0]
