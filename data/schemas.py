@@ -3,12 +3,13 @@
 The schemas check what a column-by-column type coercion cannot: nullability, allowed values,
 ranges, uniqueness, and the cross-column and cross-table rules of the contract (every
 ``account_id`` known in ``accounts``; ``closed_at >= opened_at``; a plan period does not end
-before it starts). Types themselves are settled by ``data.coerce`` before validation, so a type
-problem is reported once, with the values that would not parse.
+before it starts; an offer's outcome is not dated a day before the offer). Types themselves are
+settled by ``data.coerce`` before validation, so a type problem is reported once, with the values
+that would not parse.
 
-The rule names (``RULE_*``, ``rule_one_of``, ``range_rules``, ``order_rule``, ``key_rule``) are shared
-with the SQL checks of ``data.validate_sql`` and the Spark engine, so every engine reports a broken
-rule in the same words.
+The rule names (``RULE_*``, ``rule_one_of``, ``range_rules``, ``order_rule``, ``day_order_rule``,
+``key_rule``) are shared with the SQL checks of ``data.validate_sql`` and the Spark engine, so
+every engine reports a broken rule in the same words.
 """
 from __future__ import annotations
 
@@ -46,6 +47,12 @@ def order_rule(later: str, earlier: str) -> str:
     return f"{later} >= {earlier}"
 
 
+def day_order_rule(later: str, earlier: str) -> str:
+    """The rule name of a cross-column order check to the day (``later`` may be earlier than
+    ``earlier`` on the same calendar day, never on a day before)."""
+    return f"{later} >= {earlier} (same day allowed)"
+
+
 def key_rule(key: tuple[str, ...]) -> str:
     """The rule name of a multi-column uniqueness check."""
     return f"unique ({', '.join(key)})"
@@ -81,12 +88,26 @@ def _ordered(later: str, earlier: str) -> pa.Check:
     return pa.Check(check, name=order_rule(later, earlier), error=order_rule(later, earlier))
 
 
+def _ordered_by_day(later: str, earlier: str) -> pa.Check:
+    def check(df: pd.DataFrame) -> pd.Series:
+        return df[later].isna() | df[earlier].isna() | (df[later] >= df[earlier].dt.floor("D"))
+
+    return pa.Check(check, name=day_order_rule(later, earlier), error=day_order_rule(later, earlier))
+
+
 # Cross-column rules ``(later, earlier)``, applied only when both columns are present.
 ORDER_RULES: dict[str, tuple[tuple[str, str], ...]] = {
     "support_tickets": (("closed_at", "opened_at"),),
     "subscriptions": (("ended_at", "started_at"),),
 }
 _ORDER_RULES = ORDER_RULES  # the name pipeline/spark/validate.py imports
+# Cross-column rules ``(later, earlier)`` compared to the day: ``later`` may not fall before the
+# (UTC) calendar day of ``earlier``. CRM exports often give an offer's outcome as a date alone
+# (midnight) while the offer has a time of day, so an outcome recorded on the offer's own day is
+# kept. Kept apart from ORDER_RULES, whose pairs the engines compare instant by instant.
+DAY_ORDER_RULES: dict[str, tuple[tuple[str, str], ...]] = {
+    "offers": (("outcome_at", "offered_at"),),
+}
 
 
 def _known_account(ids: pd.Index) -> pa.Check:
@@ -128,6 +149,11 @@ def table_schema(
     frame_checks: list[pa.Check] = [
         _ordered(later, earlier)
         for later, earlier in ORDER_RULES.get(table, ())
+        if later in present and earlier in present
+    ]
+    frame_checks += [
+        _ordered_by_day(later, earlier)
+        for later, earlier in DAY_ORDER_RULES.get(table, ())
         if later in present and earlier in present
     ]
     if table in NATURAL_KEYS and set(NATURAL_KEYS[table]) <= present:

@@ -28,6 +28,7 @@ import pyarrow as pa
 from data.contract import COLUMNS, NATURAL_KEYS
 from data.problems import MAX_EXAMPLES, Problem
 from data.schemas import (
+    DAY_ORDER_RULES,
     ORDER_RULES,
     MAX_MAGNITUDE,
     RULE_FINITE,
@@ -35,6 +36,7 @@ from data.schemas import (
     RULE_KNOWN_ACCOUNT,
     RULE_NOT_NULL,
     RULE_UNIQUE,
+    day_order_rule,
     key_rule,
     order_rule,
     range_rules,
@@ -125,6 +127,10 @@ def _column_rules(table: str, columns: dict[str, SqlColumn], exprs: dict[str, st
     for later, earlier in ORDER_RULES.get(table, ()):
         if later in columns and earlier in columns:
             rules.append(_Rule(later, order_rule(later, earlier), f"({exprs[later]}) < ({exprs[earlier]})"))
+    for later, earlier in DAY_ORDER_RULES.get(table, ()):
+        if later in columns and earlier in columns:
+            day = f"CAST(CAST({exprs[earlier]} AS DATE) AS TIMESTAMP)"
+            rules.append(_Rule(later, day_order_rule(later, earlier), f"({exprs[later]}) < {day}"))
     return rules
 
 

@@ -19,7 +19,6 @@ NEEDED = ('data/schemas.py: ORDER_RULES["offers"] = (("outcome_at", "offered_at"
           "(every engine's validation reads it; the outcomes import already names the rule so)")
 
 
-@pytest.mark.xfail(strict=True, reason=NEEDED)
 @pytest.mark.parametrize("fmt", ["parquet", "csv"])
 def test_an_outcome_before_its_offer_is_refused(hand_frames: dict[str, pd.DataFrame], tmp_path: Path, fmt: str) -> None:
     offers = hand_frames["offers"].copy()
