@@ -9,7 +9,9 @@ and a failed export never advances the state (the state is written only after th
 
 Columns that change every night without meaning anything to a CRM user are left out of the
 hash: ``as_of``, ``run_id``, ``due_at`` and ``rank`` (rank moves whenever anyone else's score does).
-Floats are compared at 6 decimals. Accounts that dropped out of the list are counted, not exported
+Floats are compared at 6 decimals; the scored list's text columns are compared as text whatever
+type the file's reader inferred (CSV reads an all-empty text column as float), and a cell the
+pipeline's CSV writer quoted against formula injection (``'-12%``) as the text it quoted. Accounts that dropped out of the list are counted, not exported
 (a CRM upsert cannot express "remove").
 """
 from __future__ import annotations
@@ -22,6 +24,8 @@ import pandas as pd
 
 from data.atomic import atomic_path
 from data.errors import UpsellError
+from pipeline.export.csv_safety import is_formula_like
+from pipeline.export.scored_list import ALL_TEXT_COLUMNS, as_text
 
 IGNORED_COLUMNS: tuple[str, ...] = ("as_of", "run_id", "due_at", "rank")
 KEY_COLUMN = "account_id"  # matched, not hashed
@@ -45,7 +49,7 @@ class ChangePlan:
 def row_hashes(frame: pd.DataFrame, ignore: tuple[str, ...] = IGNORED_COLUMNS) -> pd.Series:
     """A uint64 hash per row of the compared columns (dtype-insensitive: CSV and parquet agree)."""
     columns = sorted(c for c in frame.columns if c not in ignore and c != KEY_COLUMN)
-    canonical = pd.DataFrame({c: _canonical(frame[c]) for c in columns}, index=frame.index)
+    canonical = pd.DataFrame({c: _canonical(frame[c], c) for c in columns}, index=frame.index)
     values = pd.util.hash_pandas_object(canonical, index=False).to_numpy(dtype=np.uint64)
     signature = pd.util.hash_pandas_object(pd.Series(["\x1f".join(columns)]), index=False).iloc[0]
     with np.errstate(over="ignore"):
@@ -119,8 +123,21 @@ def _empty_state() -> pd.DataFrame:
                          "row_hash": pd.Series(dtype="uint64")})
 
 
-def _canonical(column: pd.Series) -> pd.Series:
-    """The same value whatever dtype a reader chose: numbers as rounded float64, times as epoch seconds."""
+def _canonical(column: pd.Series, name: str) -> pd.Series:
+    """The same value whatever dtype a reader chose: the scored list's text columns as text (an
+    all-empty ``capacity_note`` is float from CSV, text from parquet), other numbers as rounded
+    float64, times as epoch seconds."""
+    if name in ALL_TEXT_COLUMNS:
+        text = as_text(column).astype("str")
+        # a CSV written by the pipeline quotes formula-like cells ('-12% tickets): the same text
+        starts = text.str.startswith("'", na=False).to_numpy(dtype=bool)
+        if starts.any():  # few cells: test only those
+            values = text.to_numpy(dtype=object, na_value=None).copy()
+            for at in np.flatnonzero(starts):
+                if is_formula_like(values[at][1:]):
+                    values[at] = values[at][1:]
+            text = pd.Series(values, index=column.index, dtype="str")
+        return text.fillna("\x00")  # missing ≠ empty text
     if pd.api.types.is_bool_dtype(column.dtype) or pd.api.types.is_numeric_dtype(column.dtype):
         return column.astype("float64").round(FLOAT_DECIMALS)
     if pd.api.types.is_datetime64_any_dtype(column.dtype):

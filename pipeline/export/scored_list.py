@@ -25,6 +25,10 @@ TEXT_COLUMNS: tuple[str, ...] = (
     "account_id", "score_band", "triggers", "decision_path", "final_node", "action", "offer_type", "channel",
     "owner_role", "owner_id", "reason_1", "reason_2", "reason_3", "model_name", "model_version", "run_id",
 )
+# text columns the scored list carries beyond the contract's (the playbook's notes); often empty on
+# every row, which CSV alone cannot tell from an empty number column
+NOTE_COLUMNS: tuple[str, ...] = ("suppression_reason", "capacity_note")
+ALL_TEXT_COLUMNS: tuple[str, ...] = TEXT_COLUMNS + NOTE_COLUMNS
 
 
 def read_scored_list(path: str | Path) -> pd.DataFrame:
@@ -36,7 +40,7 @@ def read_scored_list(path: str | Path) -> pd.DataFrame:
         if path.suffix == ".parquet":
             frame = pd.read_parquet(path)
         elif path.name.endswith((".csv", ".csv.gz")):
-            frame = pd.read_csv(path, dtype={name: "str" for name in TEXT_COLUMNS},
+            frame = pd.read_csv(path, dtype={name: "str" for name in ALL_TEXT_COLUMNS},
                                 keep_default_na=False, na_values=[""])
         else:
             raise UpsellError(f"{path}: a scored list is a .parquet or .csv file")
@@ -53,7 +57,19 @@ def read_scored_list(path: str | Path) -> pd.DataFrame:
                 raise UpsellError(f"{path}: column {name!r}: rule 'ISO 8601 date/time' broken; e.g. rows "
                                   f"{list(frame.index[bad][:5])}: {frame.loc[bad, name].head(5).tolist()}")
             frame[name] = parsed
+    for name in ALL_TEXT_COLUMNS:  # parquet: a column written all-null may come back as float or null
+        if name in frame.columns and not pd.api.types.is_string_dtype(frame[name].dtype):
+            frame[name] = as_text(frame[name])
     return check_scored_list(frame, str(path))
+
+
+def as_text(column: pd.Series) -> pd.Series:
+    """``column`` as text, missing values kept missing: the same column whichever type a reader
+    inferred (an all-empty text column reads as float from CSV, as null from some parquet writers)."""
+    if pd.api.types.is_string_dtype(column.dtype):
+        return column
+    return column.astype("object").where(column.notna(), None).map(
+        lambda value: value if value is None else str(value)).astype("str")
 
 
 def check_scored_list(frame: pd.DataFrame, where: str = "scored list", *, unique: bool = True) -> pd.DataFrame:
