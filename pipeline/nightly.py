@@ -242,7 +242,7 @@ def _write_report(tables: Any, out: Path, tonight: pd.DataFrame, book: Any, mode
     Of the past nights under ``out`` only the rows the review uses are read (tonight's list is
     still staged, so it comes in as ``tonight``)."""
     from pipeline.review import build_review
-    from pipeline.review_calibration import SUBSCRIPTION_COLUMNS
+    from pipeline.review_calibration import PURCHASE_COLUMNS, SUBSCRIPTION_COLUMNS
     from pipeline.review_report import HISTORY_COLUMNS, read_review_history, write_review
 
     offers = tables.to_pandas("offers") if "offers" in tables else None
@@ -263,6 +263,8 @@ def _write_report(tables: Any, out: Path, tonight: pd.DataFrame, book: Any, mode
         history,
         as_of=as_of,
         subscriptions=tables.to_pandas("subscriptions", columns=SUBSCRIPTION_COLUMNS) if "subscriptions" in tables else None,
+        purchases=tables.to_pandas("purchases", columns=PURCHASE_COLUMNS)
+        if book.objective.addon_categories and "purchases" in tables else None,
         playbook=book,
         reference=reference,
         current_features=today_features if reference is not None else None,

@@ -91,6 +91,7 @@ def build_review(
     as_of: str | pd.Timestamp | None = None,
     today: pd.DataFrame | None = None,
     subscriptions: pd.DataFrame | None = None,
+    purchases: pd.DataFrame | None = None,
     horizon_days: int = DEFAULT_HORIZON_DAYS,
     since: str | pd.Timestamp | None = None,
     playbook: Any | None = None,
@@ -110,7 +111,8 @@ def build_review(
     Explicit arguments win over what the ``playbook`` says (revenue target and period, role
     capacities, score bands, smallest judged cell). ``today`` defaults to the history's latest
     night at or before ``as_of``. ``reference``/``current_features`` are training and today's feature frames for drift
-    (include ``score`` in both to see score drift). Only offers made up to ``as_of`` (an offer
+    (include ``score`` in both to see score drift). ``purchases`` matter only when the playbook names
+    add-on categories (``objective.addon_categories``): buying one is an expansion, as in the label. Only offers made up to ``as_of`` (an offer
     stamped at its midnight, as a night's own offers are, included) and from ``since`` are
     reviewed, so the same inputs always give the same review. Realised calibration
     uses the ``calibration_nights`` most recent nights whose horizon has closed (None: all).
@@ -155,14 +157,13 @@ def build_review(
                      f"(band/node/action '{UNSCORED}')")
 
     if history is not None:
+        addons = tuple(from_playbook.get("addon_categories", ()))
         outcomes = realised_outcomes(history, offers, subscriptions, review_date, horizon_days,
-                                     max_nights=calibration_nights)
+                                     max_nights=calibration_nights, purchases=purchases, addon_categories=addons)
         calib = calibration_table(outcomes)
         calib_summary = calibration_summary(outcomes, calib, horizon_days)
-        if subscriptions is None:
-            calib_summary["label_sources"] = ["accepted offers"]
-        else:
-            calib_summary["label_sources"] = ["accepted offers", "MRR increases"]
+        calib_summary["label_sources"] = ["accepted offers"] + (["MRR increases"] if subscriptions is not None else []) + (
+            [f"add-on purchases ({', '.join(addons)})"] if addons and purchases is not None else [])
         if calib_summary["n"] == 0:
             notes.append(f"no scoring night is {horizon_days}+ days old yet: realised calibration is empty")
     else:
@@ -367,6 +368,8 @@ def playbook_review_settings(playbook: Any) -> dict[str, Any]:
     if objective is not None:
         out["revenue_target"] = getattr(objective, "revenue_target", None)
         out["period"] = getattr(objective, "period", None)
+        if getattr(objective, "addon_categories", None):
+            out["addon_categories"] = tuple(objective.addon_categories)
     roles = getattr(playbook, "roles", None) or {}
     if roles:
         out["capacity"] = {str(name): getattr(role, "weekly_capacity", None) for name, role in roles.items()}

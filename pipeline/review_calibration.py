@@ -12,6 +12,8 @@ them would make every model look over-confident).
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -20,13 +22,16 @@ from pipeline.review_control import held_out
 N_BINS = 10
 # The subscriptions columns the expansion label reads (callers can load just these).
 SUBSCRIPTION_COLUMNS: tuple[str, ...] = ("subscription_id", "account_id", "plan_tier", "started_at", "ended_at", "mrr")
+PURCHASE_COLUMNS: tuple[str, ...] = ("account_id", "ordered_at", "category")  # for add-on categories
 _OFFER_COLUMNS: tuple[str, ...] = ("account_id", "offered_at", "outcome", "outcome_at")
 
 
 def realised_outcomes(history: pd.DataFrame, offers: pd.DataFrame | None, subscriptions: pd.DataFrame | None,
-                      review_date: pd.Timestamp, horizon_days: int, max_nights: int | None = None) -> pd.DataFrame:
+                      review_date: pd.Timestamp, horizon_days: int, max_nights: int | None = None, *,
+                      purchases: pd.DataFrame | None = None, addon_categories: Sequence[str] = ()) -> pd.DataFrame:
     """History rows with complete windows (the ``max_nights`` latest such nights, None = all), plus
-    ``realised`` (0/1): the account's ``expansion`` label for that night."""
+    ``realised`` (0/1): the account's ``expansion`` label for that night (with a purchase in one of
+    ``addon_categories`` counting, as the playbook's label does)."""
     horizon = pd.Timedelta(days=horizon_days)
     complete = history[history["as_of"] + horizon <= review_date]
     if max_nights is not None:
@@ -39,18 +44,28 @@ def realised_outcomes(history: pd.DataFrame, offers: pd.DataFrame | None, subscr
         return scored.assign(realised=pd.Series(dtype="int64"))
     # Only a night with an accepted offer or a new subscription period in its window can be a 1:
     # the label's exact (costlier) comparison runs for those rows alone.
-    maybe = _event_in_window(scored, _candidate_events(offers, subscriptions), horizon)
+    addons = _addon_purchases(purchases, addon_categories)
+    maybe = _event_in_window(scored, _candidate_events(offers, subscriptions, addons), horizon)
     realised = np.zeros(len(scored), dtype="int64")
     if maybe.any():
         rows = np.flatnonzero(maybe)
         keys = scored[["account_id", "as_of"]].iloc[rows].reset_index(drop=True)
-        realised[rows] = _expansion_labels(keys, offers, subscriptions, horizon_days)
+        realised[rows] = _expansion_labels(keys, offers, subscriptions, addons, tuple(addon_categories), horizon_days)
     return scored.assign(realised=realised)
 
 
-def _candidate_events(offers: pd.DataFrame | None, subscriptions: pd.DataFrame | None) -> pd.DataFrame:
+def _addon_purchases(purchases: pd.DataFrame | None, addon_categories: Sequence[str]) -> pd.DataFrame | None:
+    if purchases is None or not len(purchases) or not addon_categories or "category" not in purchases.columns:
+        return None
+    made = purchases[purchases["category"].isin(list(addon_categories))]
+    return pd.DataFrame({"account_id": made["account_id"].astype("str"), "category": made["category"].astype("str"),
+                         "ordered_at": pd.to_datetime(made["ordered_at"]).astype("datetime64[us]")})
+
+
+def _candidate_events(offers: pd.DataFrame | None, subscriptions: pd.DataFrame | None,
+                      addons: pd.DataFrame | None = None) -> pd.DataFrame:
     """(account_id, at) of everything that may make the label 1: accepted offers made (by when the
-    outcome was known) and the start of every subscription period."""
+    outcome was known), the start of every subscription period and add-on purchases."""
     parts = [pd.DataFrame({"account_id": pd.Series(dtype="str"), "at": pd.Series(dtype="datetime64[us]")})]
     if offers is not None and len(offers):
         made = offers[~held_out(offers) & (offers["outcome"] == "accepted")]
@@ -59,6 +74,8 @@ def _candidate_events(offers: pd.DataFrame | None, subscriptions: pd.DataFrame |
     if subscriptions is not None and len(subscriptions):
         parts.append(pd.DataFrame({"account_id": subscriptions["account_id"].astype("str"),
                                    "at": pd.to_datetime(subscriptions["started_at"])}))
+    if addons is not None and len(addons):
+        parts.append(pd.DataFrame({"account_id": addons["account_id"], "at": addons["ordered_at"]}))
     events = pd.concat(parts, ignore_index=True).dropna()
     return events.assign(at=events["at"].astype("datetime64[us]")).sort_values("at", kind="mergesort")
 
@@ -71,7 +88,7 @@ def _event_in_window(scored: pd.DataFrame, events: pd.DataFrame, horizon: pd.Tim
 
 
 def _expansion_labels(keys: pd.DataFrame, offers: pd.DataFrame | None, subscriptions: pd.DataFrame | None,
-                      horizon_days: int) -> np.ndarray:
+                      addons: pd.DataFrame | None, addon_categories: tuple[str, ...], horizon_days: int) -> np.ndarray:
     """``features.labels.label_table`` for each (account_id, as_of) row of ``keys``, in their order,
     computed on an in-memory DuckDB."""
     from data.tables import Tables
@@ -82,6 +99,8 @@ def _expansion_labels(keys: pd.DataFrame, offers: pd.DataFrame | None, subscript
     if subscriptions is not None:
         subscriptions = subscriptions[accounts.get_indexer(subscriptions["account_id"].astype("str")) >= 0]
     frames: dict[str, pd.DataFrame] = {}
+    if addons is not None and len(addons):
+        frames["purchases"] = addons[accounts.get_indexer(addons["account_id"]) >= 0]
     if offers is not None and len(offers):
         made = pd.DataFrame({c: offers[c] if c in offers.columns else pd.NaT for c in _OFFER_COLUMNS}, index=offers.index)
         made["account_id"] = made["account_id"].astype("str")
@@ -100,7 +119,8 @@ def _expansion_labels(keys: pd.DataFrame, offers: pd.DataFrame | None, subscript
         return np.zeros(len(keys), dtype="int64")
     tables = Tables.from_frames(frames)
     keyed = tables.con.create_table("review_label_keys", keys.assign(_row=np.arange(len(keys))), overwrite=True)
-    labels = label_table(tables, keyed.select("account_id", "as_of").distinct(), "expansion", horizon_days)
+    labels = label_table(tables, keyed.select("account_id", "as_of").distinct(), "expansion", horizon_days,
+                         addon_categories)
     joined = keyed.left_join(labels, ["account_id", "as_of"])
     ordered = joined.select(joined._row, label=joined.label.fill_null(0)).order_by("_row")
     return ordered.to_pyarrow()["label"].to_numpy().astype("int64")

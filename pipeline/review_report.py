@@ -125,7 +125,10 @@ def run_review(
         from pipeline.playbook import resolve_playbook
 
         playbook = resolve_playbook(playbook)
-    result = build_review(offers, frames["history"], subscriptions=subscriptions, playbook=playbook,
+    # add-on purchases are expansions only where the playbook names their categories
+    wants_purchases = bool(getattr(getattr(playbook, "objective", None), "addon_categories", None))
+    purchases = read_checked_table(data_dir, "purchases") if wants_purchases else None
+    result = build_review(offers, frames["history"], subscriptions=subscriptions, purchases=purchases, playbook=playbook,
                           reference=frames["reference"], current_features=frames["current"], **options)
     if html_path is None or json_path is None:
         return result, None

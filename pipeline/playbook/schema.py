@@ -54,6 +54,11 @@ class Objective(_Part):
         default_factory=list,
         description="current plan tiers in scope (the tiers upsold FROM); empty = all",
     )
+    addon_categories: list[str] = Field(
+        default_factory=list,
+        description="purchase categories that are upsells: buying one counts as an expansion in the "
+                    "`expansion` label (train/backtest --playbook); empty = none",
+    )
 
 
 class ScoreBand(_Part):

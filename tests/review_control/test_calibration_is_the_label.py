@@ -42,3 +42,22 @@ def test_review_calibration_counts_the_same() -> None:
     review = build_review(None, HISTORY, as_of="2026-07-01", subscriptions=SUBSCRIPTIONS, horizon_days=90)
     summary = review.calibration_summary
     assert summary["n"] == 6 and summary["realised_rate"] == sum(EXPECTED.values()) / 6  # before: 3 / 6 (DOWN, EDGE, UP)
+
+
+def test_addon_purchases_count_where_the_playbook_names_their_categories() -> None:
+    """The playbook's ``objective.addon_categories`` make an add-on purchase an expansion, in the
+    label and so in realised calibration; other categories, or a purchase after the window, do not."""
+    from types import SimpleNamespace
+
+    history = pd.DataFrame({"account_id": ["P1", "P2", "P3"], "as_of": AS_OF, "score": [0.5, 0.5, 0.5]})
+    purchases = pd.DataFrame({"account_id": ["P1", "P2", "P3"], "category": ["care_kits", "shoes", "care_kits"],
+                              "ordered_at": [T(3), T(3), T(95)]})
+    got = realised_outcomes(history, None, None, pd.Timestamp("2026-07-01"), 90, purchases=purchases,
+                            addon_categories=("care_kits",))
+    assert got["realised"].tolist() == [1, 0, 0]
+    assert realised_outcomes(history, None, None, pd.Timestamp("2026-07-01"), 90, purchases=purchases)["realised"].sum() == 0
+    book = SimpleNamespace(name="shop", objective=SimpleNamespace(revenue_target=1.0, period="quarter",
+                                                                 addon_categories=["care_kits"]))
+    summary = build_review(None, history, as_of="2026-07-01", purchases=purchases, playbook=book,
+                           horizon_days=90).calibration_summary
+    assert summary["realised_rate"] == 1 / 3 and summary["label_sources"][-1] == "add-on purchases (care_kits)"
