@@ -22,7 +22,7 @@ def register(app: typer.Typer) -> None:
             None, "--as-of",
             help="Cutoff date YYYY-MM-DD: features use only data before it. Repeat it for several cutoffs "
                  "(one file, one row per account and cutoff, computed in one pass)."),
-        out: Path = typer.Option(None, "--out", help="Parquet file to write (replaced atomically)."),
+        out: Path = typer.Option(None, "--out", help="Parquet file to write (replaced atomically); a suffix other than .parquet is refused."),
         engine: str = typer.Option("duckdb", "--engine", help="Execution engine: duckdb or spark."),
         list_: bool = typer.Option(False, "--list", help="List every feature (name, source, kind, description) and exit."),
     ) -> None:
@@ -35,6 +35,9 @@ def register(app: typer.Typer) -> None:
         missing = [flag for flag, value in (("--data", data), ("--as-of", as_of or None), ("--out", out)) if value is None]
         if missing:
             raise typer.BadParameter(f"missing {', '.join(missing)} (or use --list)")
+        if out.suffix and out.suffix.lower() != ".parquet":  # parquet bytes in x.csv would mislead every reader
+            raise typer.BadParameter(f"must be a .parquet file (features are written as parquet), got {str(out)!r}",
+                                     param_hint="--out")
         try:
             as_of = [parse_day(value, "--as-of") for value in as_of]
         except typer.BadParameter as exc:  # exit 1, as `features` has always reported a bad cutoff
