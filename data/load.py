@@ -270,7 +270,7 @@ def _sql_columns(table: StoredTable) -> tuple[dict[str, SqlColumn] | None, str]:
 def _via_duckdb(con: ibis.BaseBackend, entry: tuple[StoredTable, dict[str, SqlColumn]], run: int,
                 known: _KnownAccounts, report: ValidationReport) -> CheckedTable | None:
     stored, columns = entry
-    problems, notes, check_rows = shape_problems(stored.name, list(stored.columns), stored.n_rows)
+    problems, notes, check_rows = shape_problems(stored.name, stored.column_names, stored.n_rows)
     report.problems += problems
     report.notes += notes
     if not check_rows:

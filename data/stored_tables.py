@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow.parquet as pq
 
 from data.contract import TABLE_NAMES
 from data.sql_columns import literal, quote
@@ -29,6 +30,14 @@ class StoredTable:
     columns: dict[str, str]  # stored column name → DuckDB type, in storage order
     n_rows: int
     where: str  # file or table name, for messages
+    # the column names as the file spells them, when DuckDB renamed some (it reads ``account_id``
+    # and ``Account_ID`` as ``account_id`` and ``Account_ID_1``): empty when ``columns`` has them
+    spelt: tuple[str, ...] = ()
+
+    @property
+    def column_names(self) -> list[str]:
+        """The stored column names as the user wrote them (for the shape rules)."""
+        return list(self.spelt or self.columns)
 
     def read_df(self, con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         """All stored rows as pandas (the in-memory path for a database table)."""
@@ -41,8 +50,18 @@ def open_parquet(con: duckdb.DuckDBPyConnection, name: str, file: Path) -> Store
     scan = f"read_parquet({path})"
     columns = _describe(con, scan)
     n_rows = con.execute(f"SELECT count(*) FROM {scan}").fetchall()[0][0]
+    spelt = _footer_names(file)
     return StoredTable(name=name, scan=scan, numbered_scan=f"read_parquet({path}, file_row_number=true)",
-                       row_id="file_row_number", columns=columns, n_rows=int(n_rows), where=file.name)
+                       row_id="file_row_number", columns=columns, n_rows=int(n_rows), where=file.name,
+                       spelt=spelt if spelt and spelt != tuple(columns) else ())
+
+
+def _footer_names(file: Path) -> tuple[str, ...]:
+    """A parquet file's column names as written (empty when pyarrow cannot read the footer)."""
+    try:
+        return tuple(pq.read_schema(file).names)
+    except Exception:  # noqa: BLE001 - DuckDB read it: its names stand
+        return ()
 
 
 def attach_database(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[dict[str, StoredTable], list[str]]:
