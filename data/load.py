@@ -304,10 +304,19 @@ def _served_name(table: str, run: int) -> str:
 
 
 def ignored_files_note(root: Path) -> list[str]:
-    """The note listing files in a data directory that are not contract tables (empty when none)."""
+    """The notes on what a data directory holds but no table is read from (empty when none): files
+    that are not contract tables, and directories named as a table without a suffix (``usage/``
+    beside ``accounts.parquet``, as some Spark jobs write a table), whose features would otherwise
+    vanish without a word."""
     known = {f"{n}{s}" for n in TABLE_NAMES for s in FILE_SUFFIXES}
     ignored = sorted(p.name for p in root.iterdir() if p.is_file() and not p.name.startswith(".") and p.name not in known)
-    return [f"ignored file(s) not in the contract: {', '.join(ignored)}"] if ignored else []
+    notes = [f"ignored file(s) not in the contract: {', '.join(ignored)}"] if ignored else []
+    for folder in sorted(p for p in root.iterdir() if p.is_dir() and p.name.lower() in TABLE_NAMES):
+        table = folder.name.lower()
+        notes.append(f"{table}: the directory {folder.name}/ is not read (a table stored as parquet part files "
+                     f"is read from a directory named {table}.parquet/); if it holds this table, "
+                     f"rename {folder.name}/ to {table}.parquet/")
+    return notes
 
 
 def _sha256(path: Path) -> str:
