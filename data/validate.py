@@ -24,6 +24,7 @@ from data.schemas import RULE_NOT_NULL, RULE_UNIQUE, key_rule, table_schema
 _PANDERA_RULES = {"not_nullable": RULE_NOT_NULL, "field_uniqueness": RULE_UNIQUE}
 RULE_COLUMN_SPELLING = "column name spelt as in the contract"
 RULE_DISTINCT_NAMES = "column names differ by more than case"
+RULE_AT_LEAST_ONE_ROW = "at least one row"  # rendered as "the table has no rows" (n_rows 0)
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ def shape_problems(name: str, columns: list[str], n_rows: int) -> tuple[list[Pro
     """
     if n_rows == 0:
         if name in REQUIRED_TABLES:
-            return [Problem(table=name, column=None, rule="at least one row", n_rows=0)], [], False
+            return [Problem(table=name, column=None, rule=RULE_AT_LEAST_ONE_ROW, n_rows=0)], [], False
         return [], [f"{name}: the table is empty; its features are left out"], False
     clashes = _case_clashes(columns)
     if clashes:  # databases (DuckDB, Spark, Postgres) take them for one column: nothing else can be judged
