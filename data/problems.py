@@ -35,9 +35,10 @@ class Problem:
     def render(self) -> str:
         where = f"{self.table}.{self.column}" if self.column else self.table
         if self.n_rows == 0 and self.column is None:  # a table-level rule broken by the table being empty
-            return f"- {where}: the table has no rows (rule '{self.rule}')" + (f" ({self.detail})" if self.detail else "")
-        head = f"- {where}: rule '{self.rule}' broken"
-        if self.n_rows is not None:
+            head = f"- {where}: the table has no rows (rule '{self.rule}')"
+        else:
+            head = f"- {where}: rule '{self.rule}' broken"
+        if self.n_rows:
             head += f" by {self.n_rows} row{'s' if self.n_rows != 1 else ''}"
         if self.detail:
             head += f" ({self.detail})"

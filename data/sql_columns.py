@@ -7,7 +7,7 @@ is stored in a type that converts to the contract type without parsing text:
 |---|---|---|
 | str | VARCHAR | ASCII whitespace trimmed, '' is NULL (as ``data.coerce``) |
 | str | any integer type (numeric ids) | VARCHAR, the integer's digits |
-| timestamp | TIMESTAMP, TIMESTAMP_S/_MS/_NS, DATE, TIMESTAMP WITH TIME ZONE | TIMESTAMP (µs); nanoseconds truncated (as numpy), not rounded; tz-aware values at their UTC wall clock |
+| timestamp | TIMESTAMP, TIMESTAMP_S/_MS/_NS, DATE, TIMESTAMP WITH TIME ZONE | TIMESTAMP (µs), ns truncated; tz-aware values at their UTC wall clock |
 | date | the timestamp types | as timestamp, floored to midnight |
 | float | DOUBLE, FLOAT, DECIMAL, any integer type | DOUBLE; NaN is NULL |
 | int | BIGINT, INTEGER, SMALLINT, TINYINT, UINTEGER, USMALLINT, UTINYINT | BIGINT |
@@ -15,6 +15,9 @@ is stored in a type that converts to the contract type without parsing text:
 | bool | BOOLEAN | — |
 | bool | any integer type (0/1 flags) | 1 is true, 0 false; other numbers break 'true/false' |
 | any | "NULL" (a column with no value at all) | cast |
+
+Nanoseconds are truncated, as numpy does on the pandas path, not rounded as DuckDB's CAST does:
+an event at t - 1 ns stays before the cutoff t.
 
 Anything else (text holding dates or numbers, booleans as text, unsigned 64-bit ids …) needs
 ``data.coerce``'s parsing, so the whole table takes the pandas path.

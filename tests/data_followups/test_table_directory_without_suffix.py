@@ -12,7 +12,8 @@ from data.load import load_tables, validate_source
 
 def _data(root: Path, usage_dir: str) -> Path:
     root.mkdir()
-    pd.DataFrame({"account_id": ["a1"], "created_at": [pd.Timestamp("2026-01-01")]}).to_parquet(root / "accounts.parquet")
+    accounts = pd.DataFrame({"account_id": ["a1"], "created_at": [pd.Timestamp("2026-01-01")]})
+    accounts.to_parquet(root / "accounts.parquet")
     (root / usage_dir).mkdir()
     pd.DataFrame({"account_id": ["a1"], "usage_date": [pd.Timestamp("2026-01-02")], "metric": ["api"],
                   "value": [3.0]}).to_parquet(root / usage_dir / "part-0.parquet")
