@@ -23,6 +23,7 @@ problem instead of a failed job.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pyspark.sql import Column, DataFrame
@@ -46,6 +47,9 @@ MIXED_OFFSETS_RULE = RULE_MIXED_OFFSETS  # the name pipeline.spark.validate impo
 _RULES = {"timestamp": RULE_TIMESTAMP, "date": RULE_TIMESTAMP, "float": RULE_NUMBER,
           "int": RULE_WHOLE_NUMBER, "bool": RULE_TRUE_FALSE}
 _OFFSET = r"(Z|z|[+-]\d\d:?\d\d)$"
+# An offset match ends the text (or precedes a final line terminator that trimming leaves, such as
+# U+2028) and is at most 6 characters, so it is looked for in the last 7 only: the same match,
+# without running the regex along the whole text of every row
 # What pandas.to_numeric reads: decimal numbers (around which TEXT_WHITESPACE is allowed) …
 NUMBER_TEXT = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
 # … and infinities, in any case but with nothing around them (' inf' is not a number to pandas)
@@ -69,64 +73,112 @@ _MICROS_PER_MINUTE = 60_000_000
 
 @dataclass(frozen=True)
 class CoercedColumn:
-    """The typed value of one contract column and, when parsing can fail, a 'could not parse' flag."""
+    """One contract column of a ``CoercedFrame``: its typed value is the column named ``spec.name``;
+    ``bad`` names the 'could not parse' flag (None when parsing cannot fail) and ``zone`` the
+    normalised UTC offset of a text timestamp ('naive' when none, null when blank)."""
 
     spec: ColumnSpec
-    value: Column
-    bad: Column | None
     rule: str
-    zone: Column | None = None  # normalised UTC offset of a text timestamp ('naive' when none)
+    bad: str | None = None
+    zone: str | None = None
+
+    @property
+    def raw(self) -> str:
+        """The column holding the value as read (what example rows show)."""
+        return raw_name(self.spec.name)
 
 
-def coerce_columns(table: str, raw: DataFrame) -> list[CoercedColumn]:
-    """Typed expressions for the contract columns of ``table`` present in ``raw`` (contract order)."""
+@dataclass(frozen=True)
+class CoercedFrame:
+    """``frame`` holds the kept columns, then per contract column its typed value, flag, zone and raw value."""
+
+    frame: DataFrame
+    columns: list[CoercedColumn]
+
+    @property
+    def values(self) -> DataFrame:
+        """The typed contract columns alone (contract order)."""
+        return self.frame.select(*[c.spec.name for c in self.columns])
+
+
+def raw_name(column: str) -> str:
+    return f"__raw_{column}"
+
+
+# Each column is coerced in steps, one projection per step: a value computed in one step (the
+# trimmed text, the parse) is a column the later steps read, instead of an expression copied
+# into every rule that uses it. Spark keeps such a projection when a later one reads a costly
+# column more than once (CollapseProject only inlines cheap or single-use expressions), so the
+# text is trimmed once per value and parsed once, whatever number of rules read the result.
+_Step = dict[str, Column]
+
+
+def coerce_frame(table: str, raw: DataFrame, keep: Sequence[str] = ()) -> CoercedFrame:
+    """The contract columns of ``table`` present in ``raw`` brought to their types (contract order).
+
+    ``keep`` names columns of ``raw`` carried through unchanged (a row id, file checks).
+    """
     types = {f.name: f.dataType for f in raw.schema.fields}
-    return [_coerce(spec, F.col(f"`{spec.name}`"), types[spec.name]) for spec in COLUMNS[table] if spec.name in types]
+    specs = [spec for spec in COLUMNS[table] if spec.name in types]
+    plans = [_plan(spec, types[spec.name]) for spec in specs]
+    frame = raw.select(*[F.col(f"`{k}`") for k in keep],
+                       *[F.col(f"`{s.name}`").alias(raw_name(s.name)) for s in specs])
+    for i in range(max((len(steps) for _, steps in plans), default=0)):
+        new = [value.alias(name) for _, steps in plans if i < len(steps) for name, value in steps[i].items()]
+        frame = frame.select("*", *new)
+    cols = [c for c, _ in plans]
+    frame = frame.select(*[F.col(f"`{k}`") for k in keep], *[c.spec.name for c in cols],
+                         *[c.bad for c in cols if c.bad], *[c.zone for c in cols if c.zone], *[c.raw for c in cols])
+    return CoercedFrame(frame, cols)
 
 
 def trimmed_text(c: Column) -> Column:
     """``c`` as text trimmed of ``TEXT_WHITESPACE``, an empty text as null (``data.coerce``'s blank)."""
-    trimmed = F.trim(c.cast("string"), F.lit(TEXT_WHITESPACE))
-    return F.when(trimmed == "", F.lit(None)).otherwise(trimmed)
+    return F.nullif(F.trim(c.cast("string"), F.lit(TEXT_WHITESPACE)), F.lit(""))
 
 
-def _coerce(spec: ColumnSpec, c: Column, dtype: T.DataType) -> CoercedColumn:
+def _plan(spec: ColumnSpec, dtype: T.DataType) -> tuple[CoercedColumn, list[_Step]]:
+    """The column's steps: each reads ``raw_name(name)`` or the names earlier steps wrote."""
+    name, raw = spec.name, F.col(raw_name(spec.name))
+    text, bad, zone = f"__text_{name}", f"__bad_{name}", f"__zone_{name}"
     if spec.kind == "str":
-        return CoercedColumn(spec, _to_str(c, dtype), None, "text")
-    is_text = isinstance(dtype, T.StringType)
-    text = trimmed_text(c) if is_text else None
-    blank = text.isNull() if text is not None else c.isNull()
+        return CoercedColumn(spec, "text"), [{name: _to_str(raw, dtype)}]
+    rule = _RULES[spec.kind]
     if spec.kind in ("timestamp", "date"):
-        value, zone = _to_timestamp(c, dtype, text)
-        if spec.kind == "date":
-            value = F.to_date(value)
-        return CoercedColumn(spec, value, value.isNull() & ~blank, _RULES[spec.kind], zone)
+        if isinstance(dtype, (T.TimestampType, T.TimestampNTZType, T.DateType)):
+            value = raw.cast("timestamp")
+            return CoercedColumn(spec, rule), [{name: F.to_date(value) if spec.kind == "date" else value}]
+        return CoercedColumn(spec, rule, bad, zone), _timestamp_steps(spec, raw, text, bad, zone)
     if spec.kind in ("float", "int"):
-        return _to_number(spec, c, dtype, text)
+        if spec.kind == "int" and isinstance(dtype, T.IntegralType):
+            return CoercedColumn(spec, rule), [{name: raw.cast("bigint")}]
+        return CoercedColumn(spec, rule, bad), _number_steps(spec, raw, dtype, text, bad)
     if spec.kind == "bool":
         if isinstance(dtype, T.BooleanType):
-            return CoercedColumn(spec, c, None, _RULES["bool"])
-        lower = F.lower(trimmed_text(c))
+            return CoercedColumn(spec, rule), [{name: raw}]
+        lower = F.col(text)
         value = F.when(lower.isin(*TRUE_TEXT), F.lit(True)).when(lower.isin(*FALSE_TEXT), F.lit(False))
-        return CoercedColumn(spec, value.cast("boolean"), value.isNull() & lower.isNotNull(), _RULES["bool"])
+        return CoercedColumn(spec, rule, bad), [{text: F.lower(trimmed_text(raw))}, {name: value.cast("boolean")},
+                                                {bad: F.col(name).isNull() & lower.isNotNull()}]
     raise AssertionError(spec.kind)
 
 
-def _to_number(spec: ColumnSpec, c: Column, dtype: T.DataType, text: Column | None) -> CoercedColumn:
-    if spec.kind == "int" and isinstance(dtype, T.IntegralType):
-        return CoercedColumn(spec, c.cast("bigint"), None, _RULES["int"])
-    if text is not None:
-        number = F.when(text.rlike(NUMBER_TEXT) | c.rlike(INFINITY_TEXT), text.try_cast("double"))
-        blank = text.isNull()
+def _number_steps(spec: ColumnSpec, raw: Column, dtype: T.DataType, text: str, bad: str) -> list[_Step]:
+    name, number = spec.name, f"__number_{spec.name}"
+    if isinstance(dtype, T.StringType):
+        t = F.col(text)
+        steps = [{text: trimmed_text(raw)},
+                 {number: F.when(t.rlike(NUMBER_TEXT) | raw.rlike(INFINITY_TEXT), t.try_cast("double"))}]
+        given = t.isNotNull()
     else:  # a stored number: NaN is a missing value (as DuckDB's NaN-is-NULL and pandas' isna)
-        stored = c.cast("double")
-        number = F.when(~F.isnan(stored), stored)
-        blank = number.isNull()
+        stored = raw.cast("double")
+        steps = [{number: F.when(~F.isnan(stored), stored)}]
+        given = F.col(number).isNotNull()
+    n = F.col(number)
     if spec.kind == "float":
-        return CoercedColumn(spec, number, number.isNull() & ~blank, _RULES["float"])
-    whole = (number == F.floor(number)) & (F.abs(number) <= F.lit(INT64_LIMIT))
-    value = F.when(whole, number.cast("bigint"))
-    return CoercedColumn(spec, value, value.isNull() & ~blank, _RULES["int"])
+        return [*steps, {name: n}, {bad: F.col(name).isNull() & given}]
+    whole = (n == F.floor(n)) & (F.abs(n) <= F.lit(INT64_LIMIT))
+    return [*steps, {name: F.when(whole, n.cast("bigint"))}, {bad: F.col(name).isNull() & given}]
 
 
 def _to_str(c: Column, dtype: T.DataType) -> Column:
@@ -137,29 +189,31 @@ def _to_str(c: Column, dtype: T.DataType) -> Column:
     return trimmed_text(c)
 
 
-def _to_timestamp(c: Column, dtype: T.DataType, text: Column | None) -> tuple[Column, Column | None]:
-    if isinstance(dtype, (T.TimestampType, T.TimestampNTZType, T.DateType)):
-        return c.cast("timestamp"), None
-    if text is None:
-        text = trimmed_text(c)
-    found = F.upper(F.regexp_extract(text, _OFFSET, 1))
-    zone = F.when(text.isNull(), F.lit(None)).when(found == "", F.lit("naive")).otherwise(
-        F.when(found == "Z", F.lit("+0000")).otherwise(F.regexp_replace(found, ":", "")))
-    return _iso_timestamp(text), zone
+def _timestamp_steps(spec: ColumnSpec, raw: Column, text: str, bad: str, zone: str) -> list[_Step]:
+    name, t = spec.name, F.col(text)
+    fast, found, parts = f"__fast_{name}", f"__found_{name}", f"__parts_{name}"
+    offset = F.col(found)
+    value = _iso_timestamp(t, F.col(fast), F.col(parts))
+    return [
+        {text: trimmed_text(raw)},
+        {fast: t.rlike(_SPARK_ISO_TEXT), found: F.upper(F.regexp_extract(F.substring(t, -7, 7), _OFFSET, 1))},
+        # only the rows the fast path does not take are rewritten into parts (the others get null)
+        {parts: F.split(F.regexp_replace(F.when(~F.col(fast), t), ISO_TEXT, _PARTS), r"\|"),
+         zone: F.when(t.isNull(), F.lit(None)).when(offset == "", F.lit("naive")).otherwise(
+             F.when(offset == "Z", F.lit("+0000")).otherwise(F.regexp_replace(offset, ":", "")))},
+        {name: F.to_date(value) if spec.kind == "date" else value},
+        {bad: F.col(name).isNull() & t.isNotNull()},
+    ]
 
 
-def _iso_timestamp(text: Column) -> Column:
+def _iso_timestamp(text: Column, fast: Column, parts: Column) -> Column:
     """The UTC timestamp of ``text`` when pandas reads it as ISO 8601 (``ISO_TEXT``), else null.
 
-    The usual spelling is cast directly; any other is split into its parts (one regex rewrite)
-    and assembled by ``try_make_timestamp``, which rejects impossible dates and times as pandas
-    does (30 February, 24:00); a leap second (:60) and an offset beyond 23:59 are rejected here.
+    The usual spelling (``fast``) is cast directly; any other was split into its ``parts`` (one
+    regex rewrite) and is assembled by ``try_make_timestamp``, which rejects impossible dates and
+    times as pandas does (30 February, 24:00); a leap second (:60) and an offset beyond 23:59 are
+    rejected here.
     """
-    fast = text.rlike(_SPARK_ISO_TEXT)
-    # Spark evaluates common subexpressions before the CASE that picks a path: the rewrite gets
-    # null (no work) for the rows the fast path takes
-    parts = F.split(F.regexp_replace(F.when(~fast, text), ISO_TEXT, _PARTS), r"\|")
-
     def part(i: int, default: str | None = None) -> Column:
         value = F.when(parts.getItem(i) != "", parts.getItem(i))
         return value if default is None else F.coalesce(value, F.lit(default))

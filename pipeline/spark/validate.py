@@ -48,7 +48,7 @@ from data.schemas import (
     rule_one_of,
 )
 from data.validate import shape_problems
-from pipeline.spark.coerce import MIXED_OFFSETS_RULE, CoercedColumn, coerce_columns
+from pipeline.spark.coerce import MIXED_OFFSETS_RULE, CoercedColumn, coerce_frame
 from pipeline.spark.load import BEYOND_HEADER, csv_read_problem
 
 ROW_ID = "spark_row_id"
@@ -102,7 +102,7 @@ def validate_spark(raw: dict[str, DataFrame], unreadable: Collection[str] = ()) 
         if name not in raw:
             continue
         frame = raw[name]
-        check = _check_table(name, frame, coerce_columns(name, frame), account_ids)
+        check = _check_table(name, frame, account_ids)
         if check.unreadable is not None:
             report.problems.append(check.unreadable)
             continue
@@ -120,25 +120,20 @@ def validate_spark(raw: dict[str, DataFrame], unreadable: Collection[str] = ()) 
     return report
 
 
-def _check_table(name: str, frame: DataFrame, cols: list[CoercedColumn],
-                 account_ids: DataFrame | None) -> _TableCheck:
+def _check_table(name: str, frame: DataFrame, account_ids: DataFrame | None) -> _TableCheck:
     # row ids only for the checks: a nondeterministic column under the tables' views breaks Spark's
     # optimizer in later joins ("key not found"), so the typed frame is built from the raw one
     is_csv = BEYOND_HEADER in frame.columns
-    file_checks = []
+    keep = [ROW_ID]
+    with_id = frame.withColumn(ROW_ID, F.monotonically_increasing_id())
     if is_csv:
         texts = [F.coalesce(F.col(f"`{c}`").contains(_REPLACEMENT_CHARACTER), F.lit(False))
                  for c in frame.columns if c != BEYOND_HEADER]
         replaced = functools.reduce(operator.or_, texts) if texts else F.lit(False)
-        file_checks = [F.col(BEYOND_HEADER).alias("__beyond"), replaced.alias("__replaced")]
-    values = frame.withColumn(ROW_ID, F.monotonically_increasing_id()).select(
-        F.col(ROW_ID),
-        *[c.value.alias(c.spec.name) for c in cols],
-        *[c.bad.alias(f"__bad_{c.spec.name}") for c in cols if c.bad is not None],
-        *[c.zone.alias(f"__zone_{c.spec.name}") for c in cols if c.zone is not None],
-        *[F.col(f"`{c.spec.name}`").alias(f"__raw_{c.spec.name}") for c in cols],
-        *file_checks,
-    )
+        with_id = with_id.withColumn("__replaced", replaced)
+        keep += [BEYOND_HEADER, "__replaced"]
+    coerced = coerce_frame(name, with_id, keep)
+    values, cols = coerced.frame, coerced.columns
     present = {c.spec.name for c in cols}
     referential = account_ids is not None and name != "accounts" and "account_id" in present
     if referential:
@@ -148,31 +143,37 @@ def _check_table(name: str, frame: DataFrame, cols: list[CoercedColumn],
         label = "__dup_" + "_".join(key)
         values = values.withColumn(label, F.count(F.lit(1)).over(Window.partitionBy(*key)))
 
-    mixed = _mixed_offset_rules(values, cols)
-    # as in data.coerce, a column mixing offsets is judged by that rule alone (its text is not parsed)
-    unusable = {r.column for r in mixed}
-    coerce_rules = [_Rule(c.spec.name, c.rule, F.col(f"__bad_{c.spec.name}"))
-                    for c in cols if c.bad is not None and c.spec.name not in unusable]
-    coerce_rules += mixed
+    coerce_rules = [_Rule(c.spec.name, c.rule, F.col(c.bad)) for c in cols if c.bad is not None]
     schema_rules = _schema_rules(name, cols, present, referential)
     rules = coerce_rules + schema_rules
     file_counts = []
     if is_csv:
-        file_counts = [F.min(F.when(F.col("__beyond").isNotNull(), F.col(ROW_ID))).alias("first_beyond"),
+        file_counts = [F.min(F.when(F.col(BEYOND_HEADER).isNotNull(), F.col(ROW_ID))).alias("first_beyond"),
                        F.max(F.col("__replaced").cast("int")).alias("replaced")]
-    counts = values.agg(F.count(F.lit(1)).alias("n_rows"), *file_counts,
+    # a text timestamp column mixes offsets when its zones are not all one: the lowest and the
+    # highest zone tell it in this pass; the most common zone is looked for only then
+    zoned = [c for c in cols if c.zone is not None]
+    zone_bounds = [b for c in zoned for b in (F.min(c.zone).alias(f"min_{c.zone}"), F.max(c.zone).alias(f"max_{c.zone}"))]
+    counts = values.agg(F.count(F.lit(1)).alias("n_rows"), *file_counts, *zone_bounds,
                         *[F.sum(r.broken.cast("int")).alias(f"r{i}") for i, r in enumerate(rules)]).first()
-    checked = frame.select(*[c.value.alias(c.spec.name) for c in cols])
+    checked = coerce_frame(name, frame).values
     if is_csv:
         unreadable = csv_read_problem(frame, name, counts["first_beyond"], bool(counts["replaced"]))
         if unreadable is not None:
             return _TableCheck(checked, int(counts["n_rows"]), [], unreadable)
-    broken_coerce = {r.column for i, r in enumerate(coerce_rules) if (counts[f"r{i}"] or 0) > 0}
-    shown = [f"__raw_{c.spec.name}" for c in cols]
+    n_broken = {id(r): int(counts[f"r{i}"] or 0) for i, r in enumerate(rules)}
+    mixed = _mixed_offset_rules(values, [c for c in zoned if counts[f"min_{c.zone}"] != counts[f"max_{c.zone}"]])
+    # as in data.coerce, a column mixing offsets is judged by that rule alone (its text is not parsed)
+    unusable = {r.column for r, _ in mixed}
+    n_broken.update({id(r): n for r, n in mixed})
+    coerce_rules = [r for r in coerce_rules if r.column not in unusable] + [r for r, _ in mixed]
+    broken_coerce = {r.column for r in coerce_rules if n_broken[id(r)] > 0}
+    judged_alone = {id(r) for r in coerce_rules}
+    shown = [c.raw for c in cols]
     problems = []
-    for i, r in enumerate(rules):
-        n = int(counts[f"r{i}"] or 0)
-        if n == 0 or (i >= len(coerce_rules) and (r.column in broken_coerce or unusable & set(r.involves))):
+    for r in coerce_rules + schema_rules:
+        n = n_broken[id(r)]
+        if n == 0 or (id(r) not in judged_alone and (r.column in broken_coerce or unusable & set(r.involves))):
             continue
         examples = (values.where(r.broken).orderBy(ROW_ID).limit(MAX_EXAMPLES).select(ROW_ID, *shown).toPandas()
                     .set_index(ROW_ID).rename(columns=lambda c: c.removeprefix("__raw_")))
@@ -180,20 +181,17 @@ def _check_table(name: str, frame: DataFrame, cols: list[CoercedColumn],
     return _TableCheck(checked, int(counts["n_rows"]), problems)
 
 
-def _mixed_offset_rules(values: DataFrame, cols: list[CoercedColumn]) -> list[_Rule]:
-    """One rule per text timestamp column that mixes offsets: rows not in its most common zone break it."""
-    zoned = [c.spec.name for c in cols if c.zone is not None]
-    if not zoned:
-        return []
-    distinct = values.agg(*[F.count_distinct(F.col(f"__zone_{z}")).alias(z) for z in zoned]).first()
+def _mixed_offset_rules(values: DataFrame, mixed: list[CoercedColumn]) -> list[tuple[_Rule, int]]:
+    """Per text timestamp column that mixes offsets, its rule (rows not in its most common zone
+    break it) and the number of rows that break it."""
     rules = []
-    for z in zoned:
-        if (distinct[z] or 0) <= 1:
-            continue
-        col = F.col(f"__zone_{z}")
-        mode = (values.where(col.isNotNull()).groupBy(col.alias("zone")).count()
-                .orderBy(F.desc("count"), F.asc("zone")).first()["zone"])
-        rules.append(_Rule(z, MIXED_OFFSETS_RULE, col.isNotNull() & (col != F.lit(mode))))
+    for c in mixed:
+        col = F.col(c.zone)
+        by_zone = (values.where(col.isNotNull()).groupBy(col.alias("zone")).count()
+                   .orderBy(F.desc("count"), F.asc("zone")).collect())
+        mode = by_zone[0]["zone"]
+        rules.append((_Rule(c.spec.name, MIXED_OFFSETS_RULE, col.isNotNull() & (col != F.lit(mode))),
+                      sum(row["count"] for row in by_zone[1:])))
     return rules
 
 
@@ -211,7 +209,7 @@ def _schema_rules(name: str, cols: list[CoercedColumn], present: set[str], refer
         spec, v = c.spec, F.col(c.spec.name)
         parsed = v.isNotNull()
         if not spec.nullable:
-            broken = v.isNull() if c.bad is None else (v.isNull() & ~F.col(f"__bad_{spec.name}"))
+            broken = v.isNull() if c.bad is None else (v.isNull() & ~F.col(c.bad))
             rules.append(_Rule(spec.name, RULE_NOT_NULL, broken))
         if spec.allowed is not None:
             rules.append(_Rule(spec.name, rule_one_of(spec.allowed), parsed & ~v.isin(*spec.allowed)))
