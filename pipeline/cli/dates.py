@@ -1,5 +1,5 @@
 """Dates on the command line: ``YYYY-MM-DD`` (``parse_day``), or ISO 8601 where an instant is
-meant (``parse_instant``), and nothing else.
+meant (``parse_instant``), and nothing else. Every command parses its dates here.
 
 A lenient parser reads ``01/02/2026`` as 2 January (month first) and silently drops a time of
 day, so a European ``--as-of 01/02/2026`` would train or score on the wrong night. Any other
@@ -7,7 +7,7 @@ spelling is bad usage (exit code 2) with a message naming the option.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import typer
 
@@ -22,6 +22,11 @@ def parse_day(value: str, flag: str) -> str:
     if len(text) != 10:  # strptime also takes 2026-6-30; insist on the one spelling
         raise typer.BadParameter(f"{flag} must be a date YYYY-MM-DD, got {value!r}")
     return day.isoformat()
+
+
+def parse_date(value: str, flag: str) -> date:
+    """``parse_day``'s date as a ``datetime.date`` (for callers that compute with it)."""
+    return date.fromisoformat(parse_day(value, flag))
 
 
 def parse_instant(value: str, flag: str) -> str:

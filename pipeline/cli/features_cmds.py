@@ -6,7 +6,6 @@ from pathlib import Path
 
 import typer
 
-from data.errors import UpsellError
 from pipeline.cli.dates import parse_day
 from pipeline.cli.errors import user_errors
 
@@ -38,10 +37,7 @@ def register(app: typer.Typer) -> None:
         if out.suffix and out.suffix.lower() != ".parquet":  # parquet bytes in x.csv would mislead every reader
             raise typer.BadParameter(f"must be a .parquet file (features are written as parquet), got {str(out)!r}",
                                      param_hint="--out")
-        try:
-            as_of = [parse_day(value, "--as-of") for value in as_of]
-        except typer.BadParameter as exc:  # exit 1, as `features` has always reported a bad cutoff
-            raise UpsellError(str(exc)) from None
+        as_of = [parse_day(value, "--as-of") for value in as_of]  # bad usage: exit 2, as on every command
         if engine not in ("duckdb", "spark"):
             raise typer.BadParameter(f"--engine must be duckdb or spark, not {engine!r}")
 

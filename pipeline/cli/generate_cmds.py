@@ -2,14 +2,21 @@
 from __future__ import annotations
 
 import time
-from datetime import date, datetime
 from enum import Enum
 from pathlib import Path
 
 import typer
 
 from data.errors import UpsellError
+from pipeline.cli.dates import parse_date
 from pipeline.cli.errors import user_errors
+
+
+# data.synthetic.generate's ranges, spelt out so `upsell --help` does not import the generator
+# (tested equal); out of range is bad usage, exit 2, before any work
+MAX_ACCOUNTS = 5_000_000
+MONTHS_RANGE = (2, 240)
+USAGE_INTERVAL_RANGE = (1, 31)
 
 
 class ScenarioName(str, Enum):
@@ -19,28 +26,23 @@ class ScenarioName(str, Enum):
     telecom = "telecom"
 
 
-def _parse_date(value: str, option: str) -> date:
-    try:
-        return datetime.strptime(value, "%Y-%m-%d").date()
-    except ValueError:
-        raise UpsellError(f"{option} must be a date YYYY-MM-DD, got {value!r}") from None
-
-
 @user_errors
 def generate_command(
     scenario: ScenarioName = typer.Option(..., "--scenario", help="Which world to simulate."),
-    accounts: int = typer.Option(..., "--accounts", help="Number of accounts."),
-    seed: int = typer.Option(..., "--seed", help="Random seed: the same seed gives byte-identical files."),
+    accounts: int = typer.Option(..., "--accounts", min=1, max=MAX_ACCOUNTS, help="Number of accounts."),
+    seed: int = typer.Option(..., "--seed", min=0, help="Random seed: the same seed gives byte-identical files."),
     end: str = typer.Option(..., "--end", help="End of the data, YYYY-MM-DD (exclusive: every timestamp is before it)."),
     out: Path = typer.Option(..., "--out", help="Directory to write (replaced as a whole)."),
-    months: int = typer.Option(24, "--months", help="Months of history before --end."),
+    months: int = typer.Option(24, "--months", min=MONTHS_RANGE[0], max=MONTHS_RANGE[1],
+                               help="Months of history before --end."),
     usage_interval_days: int = typer.Option(
-        7, "--usage-interval-days", help="Days between sampled usage rows (1 = daily; larger keeps big runs small)."),
+        7, "--usage-interval-days", min=USAGE_INTERVAL_RANGE[0], max=USAGE_INTERVAL_RANGE[1],
+        help="Days between sampled usage rows (1 = daily; larger keeps big runs small)."),
 ) -> None:
     """Write a synthetic data directory: one parquet file per table plus _truth/propensity.parquet."""
     from data.synthetic import TRUTH, generate, write_dataset
 
-    end_date = _parse_date(end, "--end")
+    end_date = parse_date(end, "--end")  # bad usage: exit 2
     if out.exists() and not out.is_dir():
         raise UpsellError(f"--out {out} exists and is not a directory")
     started = time.perf_counter()

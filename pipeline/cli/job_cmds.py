@@ -1,11 +1,11 @@
 """`upsell score`, `upsell nightly` and `upsell demo`: the jobs that put the SOP to work."""
 from __future__ import annotations
 
-from datetime import date, datetime
 from pathlib import Path
 
 import typer
 
+from pipeline.cli.dates import parse_date, parse_day
 from pipeline.cli.errors import user_errors
 
 # pipeline.scoring.DEFAULT_REASONS_LIMIT, spelt out: the CLI imports the pipeline lazily (tested equal)
@@ -27,7 +27,7 @@ def register(app: typer.Typer) -> None:
     @user_errors
     def score(
         data: Path = typer.Option(..., "--data", help="Data directory or DuckDB file."),
-        as_of: datetime = typer.Option(..., "--as-of", formats=["%Y-%m-%d"], help="Score as of this date (data before it)."),
+        as_of: str = typer.Option(..., "--as-of", metavar="YYYY-MM-DD", help="Score as of this date (data before it)."),
         playbook: str = typer.Option(..., "--playbook", help="A shipped playbook name (saas) or a YAML path."),
         out: Path = typer.Option(..., "--out", help="The scored list file (.parquet or .csv)."),
         model_name: str | None = typer.Option(None, "--model-name", help="Registered model name (default from config)."),
@@ -36,6 +36,7 @@ def register(app: typer.Typer) -> None:
         engine: str = typer.Option("duckdb", "--engine", callback=_engine, help="duckdb (default) or spark."),
     ) -> None:
         """Features → champion model → SOP decisions → the scored account list."""
+        as_of = parse_day(as_of, "--as-of")
         from pipeline.score_job import score_to_file
 
         result = score_to_file(data, as_of, playbook, out, model_name=model_name, reasons_limit=reasons_limit, engine=engine)
@@ -47,7 +48,7 @@ def register(app: typer.Typer) -> None:
     @user_errors
     def nightly(
         data: Path = typer.Option(..., "--data", help="Data directory or DuckDB file."),
-        as_of: datetime = typer.Option(..., "--as-of", formats=["%Y-%m-%d"], help="The night's date (data before it)."),
+        as_of: str = typer.Option(..., "--as-of", metavar="YYYY-MM-DD", help="The night's date (data before it)."),
         playbook: str = typer.Option(..., "--playbook", help="A shipped playbook name (saas) or a YAML path."),
         out: Path = typer.Option(..., "--out", help="Output directory (scored list, export, report, history, manifest)."),
         export: str | None = typer.Option(None, "--export", help="Export target: salesforce, hubspot, csv, parquet or sql."),
@@ -64,6 +65,7 @@ def register(app: typer.Typer) -> None:
         """The whole nightly job; outputs appear in --out only when every stage succeeded."""
         import os
 
+        as_of = parse_day(as_of, "--as-of")
         from pipeline.nightly import ExportRequest, run_nightly
 
         request = None
@@ -83,10 +85,12 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(Path("upsell-demo"), "--out", help="Where the demo writes everything."),
         accounts: int = typer.Option(3000, "--accounts", min=100, help="Synthetic accounts to generate."),
         seed: int = typer.Option(7, "--seed"),
-        end: datetime = typer.Option(datetime(2026, 6, 30), "--end", formats=["%Y-%m-%d"], help="Last day of history."),
+        end: str = typer.Option("2026-06-30", "--end", metavar="YYYY-MM-DD",
+                                help="End of the synthetic history (exclusive: the data stop the day before)."),
     ) -> None:
         """The main job on embedded defaults: generate SaaS data, train a champion if none, run the nightly job."""
+        end_date = parse_date(end, "--end")
         from pipeline.demo import run_demo
 
-        summary = run_demo(out, n_accounts=accounts, seed=seed, end=date(end.year, end.month, end.day))
+        summary = run_demo(out, n_accounts=accounts, seed=seed, end=end_date)
         typer.echo(summary)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import typer
 
-from pipeline.cli.dates import parse_day
+from pipeline.cli.dates import parse_day, parse_instant
 from pipeline.cli.errors import user_errors
 
 
@@ -25,19 +25,6 @@ def _date(value: str, flag: str):  # -> pd.Timestamp
     import pandas as pd
 
     return pd.Timestamp(parse_day(value, flag))
-
-
-def _instant(value: str, flag: str) -> str:
-    """A date and time written ISO 8601 (``2026-11-26T13:00``, ``2026-11-26 13:00+02:00``); any
-    other spelling is bad usage rather than a guess (01/11/2026 is not read as 11 January)."""
-    from datetime import datetime
-
-    try:
-        datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise typer.BadParameter(f"{flag} must be a date YYYY-MM-DD or an ISO 8601 date and time "
-                                 f"(2026-11-26T13:00:00+00:00), got {value!r}") from None
-    return value.strip()
 
 
 def _command_line(command: str, **options: object) -> str:
@@ -209,7 +196,7 @@ def register(app: typer.Typer) -> None:
 
         name = model_name or load_config().registry.model_name
         if on is not None:
-            when = _date(on, "--on") if len(on) <= 10 else _instant(on, "--on")
+            when = _date(on, "--on") if len(on) <= 10 else parse_instant(on, "--on")
             found = registry.champion_on(name, when)
             typer.echo(f"{name}: no champion at {on}" if found is None else f"{name} version {found.version} (run {found.run_id})")
             return
