@@ -97,7 +97,7 @@ def register(app: typer.Typer) -> None:
         as_of: str = typer.Option(..., "--as-of", help="Train on snapshots whose label windows end by this date (YYYY-MM-DD)."),
         horizon_days: int = typer.Option(90, "--horizon-days", min=1, help="Label horizon in days."),
         label: Label = typer.Option(Label.expansion, "--label", help="What the model predicts."),
-        model_name: str = typer.Option(None, "--model-name", help="Registered model name (default: [registry].model_name)."),
+        model_name: str = typer.Option(None, "--model-name", help="Registered model name (default: \\[registry].model_name in the model settings)."),
         config: Path = typer.Option(None, "--config", help="Model settings TOML overriding models/defaults.toml."),
         playbook: str = typer.Option(None, "--playbook", help="Playbook whose triggers form the rules baseline."),
         addon_category: list[str] = typer.Option(
@@ -187,7 +187,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     @user_errors
     def champions(
-        model_name: str = typer.Option(None, "--model-name", help="Registered model name (default: [registry].model_name)."),
+        model_name: str = typer.Option(None, "--model-name", help="Registered model name (default: \\[registry].model_name in the model settings)."),
         on: str = typer.Option(None, "--on", help="Only the version that was champion at this date/time (UTC)."),
     ) -> None:
         """Promotion history: which version was champion when, promoted by which command."""
