@@ -108,9 +108,15 @@ def version_by_alias(name: str, alias: str) -> VersionInfo | None:
 
 
 def list_versions(name: str) -> list[VersionInfo]:
-    """Every version of ``name``, oldest first."""
+    """Every version of ``name``, oldest first; none while no store file exists yet (a notebook
+    asking "is there a model?" before it trains; nothing is created by asking). A store that
+    exists but is not MLflow's is still refused; the ``champions`` command checks the store
+    first, so a mistyped URI is said as such there."""
     from mlflow.exceptions import MlflowException
 
+    store_file = sqlite_store_file(tracking_uri())
+    if store_file is not None and not store_file.exists():
+        return []
     c = client(must_exist=True)
     try:
         versions = c.search_model_versions(f"name = '{name}'")

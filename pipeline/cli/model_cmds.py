@@ -195,6 +195,7 @@ def register(app: typer.Typer) -> None:
         from models.config import load_config
 
         name = model_name or load_config().registry.model_name
+        registry.client(must_exist=True)  # a mistyped store is named, not read as "no promotions"
         if on is not None:
             when = _date(on, "--on") if len(on) <= 10 else parse_instant(on, "--on")
             found = registry.champion_on(name, when)

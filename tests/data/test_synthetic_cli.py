@@ -45,7 +45,7 @@ def test_unknown_scenario_is_a_usage_error(tmp_path):
     assert not (tmp_path / "x").exists()
 
 
-def test_bad_values_exit_1_with_a_message(tmp_path):
+def test_bad_values_exit_2_with_a_message(tmp_path):
     cases = [
         (["--accounts", "0"], "--accounts"),
         (["--end", "2026-02-30"], "--end"),
@@ -56,7 +56,7 @@ def test_bad_values_exit_1_with_a_message(tmp_path):
                 "--out": str(tmp_path / "x")}
         args.update(dict(zip(override[::2], override[1::2])))
         result = _run(*[x for kv in args.items() for x in kv])
-        assert result.exit_code == 1, (override, result.output)
+        assert result.exit_code == 2, (override, result.output)  # bad usage
         assert needle in result.output
         assert "Traceback" not in result.output
     target = tmp_path / "file"

@@ -36,11 +36,11 @@ def test_features_writes_one_row_per_active_account(data_dir: Path, tmp_path: Pa
     assert out.read_bytes() == again.read_bytes()
 
 
-def test_bad_date_exits_1_and_keeps_the_old_file(data_dir: Path, tmp_path: Path) -> None:
+def test_bad_date_exits_2_and_keeps_the_old_file(data_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "f.parquet"
     out.write_bytes(b"previous")
     result = runner.invoke(app, ["features", "--data", str(data_dir), "--as-of", "2024-02-30", "--out", str(out)])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "2024-02-30" in result.output
     assert out.read_bytes() == b"previous"
     assert [p.name for p in tmp_path.iterdir()] == ["f.parquet"]

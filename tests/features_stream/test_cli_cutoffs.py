@@ -37,11 +37,11 @@ def test_single_as_of_unchanged(saas_data: Path, saas_tables: Tables, tmp_path: 
     assert result.output.strip() == f"{len(expected):,} accounts x {expected.shape[1] - 2} features at 2025-06-01 -> {out}"
 
 
-def test_one_bad_cutoff_among_several_exits_1_and_writes_nothing(saas_data: Path, tmp_path: Path) -> None:
+def test_one_bad_cutoff_among_several_exits_2_and_writes_nothing(saas_data: Path, tmp_path: Path) -> None:
     out = tmp_path / "f.parquet"
     result = runner.invoke(app, ["features", "--data", str(saas_data), "--as-of", "2025-03-01",
                                  "--as-of", "2025-02-30", "--out", str(out)])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "2025-02-30" in result.output
     assert list(tmp_path.iterdir()) == []
 

@@ -108,3 +108,14 @@ def test_the_spark_job_names_the_missing_store_too(tmp_path: Path, monkeypatch: 
         champion_uri("upsell-propensity")  # before: "has no champion", and an empty store created
     assert f"{uri} does not exist" in str(err.value) and "no champion" not in str(err.value)
     assert not (tmp_path / "mlflw.db").exists()
+
+
+def test_listing_versions_before_any_store_exists_creates_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A notebook asks "is there a model yet?" before it trains (notebooks/03): no store file yet
+    means no versions, and asking creates nothing; `upsell champions` still names the typo."""
+    _use(monkeypatch, tmp_path / "new" / "mlflow.db")
+    assert registry.list_versions("upsell-propensity") == []
+    assert registry.promotion_history("upsell-propensity").empty
+    assert not (tmp_path / "new").exists()
+    result = invoke("champions")
+    assert result.exit_code == 1 and "does not exist" in result.output

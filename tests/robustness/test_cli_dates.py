@@ -1,6 +1,6 @@
 """Dates on the command line are YYYY-MM-DD only: '01/02/2026' is not quietly 2 January, and a
-time of day is not quietly dropped. Bad usage → exit 2 naming the option (1 for `features`, as it
-always reported a bad cutoff), before any work."""
+time of day is not quietly dropped. Bad usage → exit 2 naming the option on every command,
+before any work."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -27,7 +27,7 @@ def test_parse_day_keeps_a_plain_date() -> None:
 
 
 @pytest.mark.parametrize("command, code", [
-    (["features", "--as-of", "01/02/2026", "--out", "{tmp}/f.parquet"], 1),  # features: a bad cutoff is exit 1
+    (["features", "--as-of", "01/02/2026", "--out", "{tmp}/f.parquet"], 2),
     (["train", "--as-of", "01/02/2026"], 2),
     (["backtest", "--as-of", "2026-02-01T12:00"], 2),
     (["review", "--as-of", "01/02/2026", "--out", "{tmp}/night"], 2),
