@@ -9,6 +9,7 @@ import json
 import shlex
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -50,14 +51,18 @@ def _model_name(name: str | None) -> str | None:
     return name
 
 
-def _triggers(playbook: str | None):
+def _playbook_rules(playbook: str | None, addon_category: list[str]) -> tuple[Any, tuple[str, ...]]:
+    """The rules baseline's triggers and the add-on categories that count as an expansion: the
+    playbook's ``objective.addon_categories`` joined by each ``--addon-category`` (a mistyped
+    playbook fails here, before the data are read)."""
     from models.baselines import DEFAULT_SOP_TRIGGERS, playbook_triggers
 
     if playbook is None:
-        return DEFAULT_SOP_TRIGGERS
+        return DEFAULT_SOP_TRIGGERS, tuple(sorted(set(addon_category)))
     from pipeline.playbook.load import resolve_playbook
 
-    return playbook_triggers(resolve_playbook(playbook))
+    book = resolve_playbook(playbook)
+    return playbook_triggers(book), tuple(sorted({*book.objective.addon_categories, *addon_category}))
 
 
 def _scores_path(out: Path | None) -> Path | None:
@@ -99,9 +104,9 @@ def register(app: typer.Typer) -> None:
         label: Label = typer.Option(Label.expansion, "--label", help="What the model predicts."),
         model_name: str = typer.Option(None, "--model-name", help="Registered model name (default: \\[registry].model_name in the model settings)."),
         config: Path = typer.Option(None, "--config", help="Model settings TOML overriding models/defaults.toml."),
-        playbook: str = typer.Option(None, "--playbook", help="Playbook whose triggers form the rules baseline."),
+        playbook: str = typer.Option(None, "--playbook", help="Playbook whose triggers form the rules baseline and whose objective.addon_categories count as expansions."),
         addon_category: list[str] = typer.Option(
-            [], "--addon-category", help="Purchase category that counts as an expansion (repeatable)."
+            [], "--addon-category", help="Purchase category that counts as an expansion (repeatable; added to the playbook's)."
         ),
         as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
     ) -> None:
@@ -115,7 +120,7 @@ def register(app: typer.Typer) -> None:
         from models.training import train_and_register
 
         cfg = load_config(config)
-        triggers = _triggers(playbook)  # a mistyped playbook fails before the data are read
+        triggers, addons = _playbook_rules(playbook, addon_category)
         tables = load_tables(data)
         result = train_and_register(
             tables, cutoff, horizon_days, label.value, config=cfg, model_name=model_name, command=_command_line(
@@ -123,7 +128,7 @@ def register(app: typer.Typer) -> None:
                 config=config, playbook=playbook, addon_category=addon_category,
             ),
             triggers=triggers, truth=read_truth(data) if data.is_dir() else None,
-            source_fingerprints=fingerprint_source(data), addon_categories=tuple(addon_category),
+            source_fingerprints=fingerprint_source(data), addon_categories=addons,
         )
         if as_json:
             typer.echo(json.dumps(result.summary(), indent=2, sort_keys=True))
@@ -146,9 +151,9 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(None, "--out", help="Write account_id, score, label (parquet, or CSV by suffix)."),
         as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
         config: Path = typer.Option(None, "--config", help="Model settings TOML overriding models/defaults.toml."),
-        playbook: str = typer.Option(None, "--playbook", help="Playbook whose triggers form the rules baseline."),
+        playbook: str = typer.Option(None, "--playbook", help="Playbook whose triggers form the rules baseline and whose objective.addon_categories count as expansions."),
         addon_category: list[str] = typer.Option(
-            [], "--addon-category", help="Purchase category that counts as an expansion (repeatable)."
+            [], "--addon-category", help="Purchase category that counts as an expansion (repeatable; added to the playbook's)."
         ),
         charts: Path = typer.Option(None, "--charts", help="Directory for calibration.png and gains.png."),
     ) -> None:
@@ -160,11 +165,11 @@ def register(app: typer.Typer) -> None:
         from models.config import load_config
 
         cfg = load_config(config)
-        triggers = _triggers(playbook)  # a mistyped playbook fails before the data are read
+        triggers, addons = _playbook_rules(playbook, addon_category)
         tables = load_tables(data)
         result = run_backtest(
             tables, cutoff, horizon_days, label.value, config=cfg, triggers=triggers,
-            truth=read_truth(data) if data.is_dir() else None, addon_categories=tuple(addon_category),
+            truth=read_truth(data) if data.is_dir() else None, addon_categories=addons,
         )
         if out is not None:
             _write_scores(result.scores[["account_id", "score", "label"]], out)
