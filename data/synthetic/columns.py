@@ -14,6 +14,8 @@ from data.synthetic.calendar import to_datetime64
 
 def sequential_ids(prefix: str, n: int, width: int = 8) -> np.ndarray:
     """``PREFIX-00000001``-style ids, numbered in row order (rows are sorted before numbering)."""
+    if n == 0:  # a tiny world can have no tickets or offers; numpy's zfill cannot take an empty array
+        return np.array([], dtype=f"<U{len(prefix) + 1 + width}")
     return np.char.add(f"{prefix}-", np.char.zfill(np.arange(1, n + 1).astype(str), width))
 
 

@@ -33,6 +33,6 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(code=1)
         if not as_json:
             for name, frame in report.frames.items():
-                typer.echo(f"{name:<16} {len(frame):>10,} rows  ok")
+                typer.echo(f"{name:<16} {len(frame):>10,} {'row ' if len(frame) == 1 else 'rows'}  ok")
             for note in report.notes:
                 typer.echo(f"note: {note}")

@@ -53,7 +53,7 @@ def generate_command(
     typer.echo(f"wrote {scenario.value} data set to {out} in {elapsed:.1f} s")
     for name, frame in frames.items():
         label = "_truth/propensity" if name == TRUTH else name
-        typer.echo(f"  {label:<20} {len(frame):>12,} rows")
+        typer.echo(f"  {label:<20} {len(frame):>12,} {'row' if len(frame) == 1 else 'rows'}")
     truth = frames[TRUTH]
     t90 = truth[truth["horizon_days"] == 90]
     if len(t90):

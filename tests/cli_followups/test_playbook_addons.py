@@ -20,7 +20,7 @@ def ecommerce_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     root = tmp_path_factory.mktemp("ecommerce")
     for name, frame in generate("ecommerce", 40, 3, date(2026, 6, 30), months=6).items():
-        if name != "truth":
+        if not name.startswith("_"):  # the hidden truth is not a source table
             frame.to_parquet(root / f"{name}.parquet", index=False)
     return root
 

@@ -64,3 +64,18 @@ def test_bad_values_exit_2_with_a_message(tmp_path):
     result = _run("--scenario", "saas", "--accounts", "5", "--seed", "1", "--end", "2026-01-01", "--out", str(target))
     assert result.exit_code == 1 and "not a directory" in result.output
     assert target.read_text() == "not a directory"
+
+
+def test_a_one_account_world_is_written_and_validates(tmp_path):
+    """A world with no tickets or offers yet (one account) is still a valid data directory
+    (it crashed numbering zero ticket ids)."""
+    for scenario in ("saas", "b2b_services"):
+        out = tmp_path / scenario
+        result = _run("--scenario", scenario, "--accounts", "1", "--seed", "2", "--end", "2026-06-30",
+                      "--out", str(out), "--months", "3")
+        assert result.exit_code == 0, result.output
+        assert "1 row " in result.output or "1 row\n" in result.output
+        assert pd.read_parquet(out / "support_tickets.parquet").empty
+        checked = runner.invoke(app, ["validate", "--data", str(out)])
+        assert checked.exit_code == 0, checked.output
+        assert "accounts                  1 row   ok" in checked.output  # not "1 rows"
