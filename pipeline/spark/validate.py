@@ -35,6 +35,7 @@ from pyspark.sql.window import Window
 from data.contract import COLUMNS, NATURAL_KEYS, REQUIRED_TABLES, TABLE_NAMES
 from data.problems import MAX_EXAMPLES, Problem
 from data.schemas import (
+    DAY_ORDER_RULES,
     MAX_MAGNITUDE,
     ORDER_RULES,
     RULE_FINITE,
@@ -42,6 +43,7 @@ from data.schemas import (
     RULE_MAGNITUDE,
     RULE_NOT_NULL,
     RULE_UNIQUE,
+    day_order_rule,
     key_rule,
     order_rule,
     range_rules,
@@ -224,6 +226,10 @@ def _schema_rules(name: str, cols: list[CoercedColumn], present: set[str], refer
     for later, earlier in ORDER_RULES.get(name, ()):
         if later in present and earlier in present:
             rules.append(_Rule(later, order_rule(later, earlier), F.col(later) < F.col(earlier), (later, earlier)))
+    for later, earlier in DAY_ORDER_RULES.get(name, ()):
+        if later in present and earlier in present:
+            day = F.date_trunc("day", F.col(earlier))  # the session's time zone is UTC (session.py)
+            rules.append(_Rule(later, day_order_rule(later, earlier), F.col(later) < day, (later, earlier)))
     if name in NATURAL_KEYS and set(NATURAL_KEYS[name]) <= present:
         key = NATURAL_KEYS[name]
         rules.append(_Rule(None, key_rule(key), F.col("__dup_" + "_".join(key)) > 1))

@@ -19,6 +19,7 @@ from data.coerce import RULE_MIXED_OFFSETS
 from data.errors import DataContractError
 from data.load import RULE_READABLE_CSV, validate_source
 from data.problems import Problem
+from data.schemas import day_order_rule
 from data.validate import RULE_COLUMN_SPELLING
 from pipeline.spark.load import validate_source_spark
 
@@ -72,7 +73,8 @@ def test_values_in_csv_text_and_parquet_columns(spark, tmp_path: Path) -> None:
     whole numbers (no cast overflow); Java-only spellings (1d, 0x1p3) and the text NaN are not numbers;
     a NaN stored in a parquet float column is a missing value; ids and booleans padded with tabs are
     trimmed; timestamps are the ISO 8601 pandas reads (2024/01/15 and 20240116 are, '… UTC' is not),
-    and a column mixing offsets is judged by that rule alone."""
+    a column mixing offsets is judged by that rule alone, and an offer's outcome may not fall on a
+    day before the offer."""
     data = tmp_path / "values"
     data.mkdir()
     accounts = _accounts([f"a{i}" for i in range(6)])
@@ -82,7 +84,9 @@ def test_values_in_csv_text_and_parquet_columns(spark, tmp_path: Path) -> None:
     offers = pd.DataFrame({"offer_id": ["o0", "o1", "o2"], "account_id": ["a0", "a1", "a2"],
                            "offered_at": ["2024-02-01T10:00Z", "2024-02-01T10:00:00.5Z", "2024-02-01T10Z"],
                            "offer_type": ["tier_upgrade"] * 3, "channel": ["email"] * 3,
-                           "outcome": ["accepted"] * 3, "is_control": [" yes\t", "N", "2"]})
+                           "outcome": ["accepted"] * 3, "is_control": [" yes\t", "N", "2"],
+                           # an outcome on the offer's own day (a date alone) is kept; the day before is not
+                           "outcome_at": ["2024-02-01", "2024-01-31T23:59:59", "2024-02-03"]})
     _write_csv(offers, data / "offers.csv")
     tickets = pd.DataFrame({"ticket_id": ["t0", "t1", "t2", "t3"], "account_id": ["a0", "a1", "a2", "a3"],
                             "opened_at": ["2024-01-01T10:00:00+01:00", "2024-01-02T10:00:00+01:00", "2024-01-03",
@@ -107,6 +111,7 @@ def test_values_in_csv_text_and_parquet_columns(spark, tmp_path: Path) -> None:
     assert _same_on_every_engine(spark, data) == {
         ("accounts", "created_at", "ISO 8601 date/time", 3),
         ("offers", "is_control", "true/false", 1),
+        ("offers", "outcome_at", day_order_rule("outcome_at", "offered_at"), 1),
         ("support_tickets", "opened_at", RULE_MIXED_OFFSETS, 2),
         ("subscriptions", "mrr", "finite number", 2),
         ("subscriptions", "mrr", ">= 0", 1),
