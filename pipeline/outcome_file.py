@@ -19,6 +19,7 @@ from data.contract import CHANNELS, column_names
 from data.errors import DataContractError, UpsellError
 from data.load import read_table_frame
 from data.problems import MAX_EXAMPLES, Problem, render_problems
+from data.schemas import day_order_rule
 from pipeline.outcome_matching import NATURAL_KEY, offer_keys
 
 IMPORTED_OUTCOMES: tuple[str, ...] = ("accepted", "rejected", "deferred", "no_response")
@@ -179,7 +180,8 @@ def _row_problems(
     if "reenter_at" in raw.columns:  # a file without the column keeps the recorded date: the merge checks
         check((typed["outcome"] == "deferred") & typed["reenter_at"].isna(), "reenter_at", DEFERRED_NEEDS_DATE)
     check(typed["reenter_at"] < typed["outcome_at"], "reenter_at", "reenter_at >= outcome_at")
-    check(typed["outcome_at"] < typed["offered_at"], "outcome_at", "outcome_at >= offered_at")
+    # to the day, as the offers table is checked: a CRM often gives the outcome as a date alone
+    check(typed["outcome_at"] < typed["offered_at"].dt.floor("D"), "outcome_at", day_order_rule("outcome_at", "offered_at"))
     check(typed["channel"].notna() & ~typed["channel"].isin(CHANNELS), "channel", f"one of {', '.join(CHANNELS)}")
     return problems
 

@@ -14,6 +14,7 @@ import pandas as pd
 
 from data.errors import DataContractError
 from data.problems import MAX_EXAMPLES, Problem, render_problems
+from data.schemas import day_order_rule
 from pipeline.outcome_file import DEFERRED_NEEDS_DATE, OFFER_FACTS, OFFER_FIELDS, OUTCOME_FIELDS
 from pipeline.outcome_matching import (
     NATURAL_KEY, NearMatches, folded, is_in, match_offers, matched_offer, near_matches,
@@ -114,9 +115,10 @@ def merge_refusals(
           "account_id exists in accounts")
     offered_at = outcomes["offered_at"].copy()
     offered_at[matched] = offers["offered_at"].to_numpy()[position[matched]]
-    before_offer = outcomes["outcome_at"] < offered_at
+    before_offer = outcomes["outcome_at"] < offered_at.dt.floor("D")  # to the day, as the offers table is checked
     if before_offer.any():  # show the offer's own offered_at, not the file's (often empty)
-        problems.append(Problem(table="outcomes", column="outcome_at", rule="outcome_at >= offered_at (of the offer)",
+        problems.append(Problem(table="outcomes", column="outcome_at",
+                                rule=day_order_rule("outcome_at", "offered_at") + " (of the offer)",
                                 n_rows=int(before_offer.sum()),
                                 examples=_shown(outcomes[before_offer].assign(offered_at=offered_at[before_offer]))))
     return problems, new

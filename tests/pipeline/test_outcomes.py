@@ -196,3 +196,20 @@ def test_offer_named_by_id_and_by_natural_key_keeps_the_latest(tmp_path: Path) -
     assert (result.updated, result.superseded, result.appended) == (1, 1, 0)
     offers = pd.read_parquet(data / "offers.parquet").set_index("offer_id")
     assert offers.loc["O2", "outcome"] == "accepted" and pd.isna(offers.loc["O2", "reenter_at"])
+
+
+def test_an_outcome_dated_on_the_offers_own_day_is_imported(tmp_path: Path) -> None:
+    """A CRM gives the outcome as a date alone (midnight) while the offer has a time of day: the
+    outcome on the offer's own day is kept, as the offers table itself allows; the day before is
+    refused, whether the file names the offer by id or by its natural key."""
+    data = _data_dir(tmp_path)
+    result = import_outcomes(_write_csv(tmp_path, "offer_id,outcome,outcome_at\nO1,accepted,2026-10-01\n"), data)
+    assert result.updated == 1
+    assert pd.read_parquet(data / "offers.parquet").set_index("offer_id").loc["O1", "outcome_at"] == pd.Timestamp("2026-10-01")
+    for text in ("offer_id,outcome,outcome_at\nO2,accepted,2026-10-01T23:59:59\n",
+                 "account_id,offered_at,offer_type,channel,outcome,outcome_at\n"
+                 "A2,2026-10-02T09:00:00,add_on,email,accepted,2026-10-01T23:00:00\n",
+                 "offer_id,account_id,offered_at,offer_type,channel,outcome,outcome_at\n"
+                 "O9,A1,2026-10-06T09:00:00,add_on,email,accepted,2026-10-05\n"):
+        with pytest.raises(DataContractError, match=r"outcome_at >= offered_at \(same day allowed\)"):
+            import_outcomes(_write_csv(tmp_path, text), data)
