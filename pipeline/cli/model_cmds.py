@@ -200,9 +200,9 @@ def register(app: typer.Typer) -> None:
         from models.config import load_config
 
         name = model_name or load_config().registry.model_name
+        when = None if on is None else _date(on, "--on") if len(on) <= 10 else parse_instant(on, "--on")
         registry.client(must_exist=True)  # a mistyped store is named, not read as "no promotions"
-        if on is not None:
-            when = _date(on, "--on") if len(on) <= 10 else parse_instant(on, "--on")
+        if when is not None:
             found = registry.champion_on(name, when)
             typer.echo(f"{name}: no champion at {on}" if found is None else f"{name} version {found.version} (run {found.run_id})")
             return
