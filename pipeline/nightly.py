@@ -154,6 +154,10 @@ def run_nightly(
             with timer.stage("export") as facts:
                 export_info = _export(scored, tables, export, out, stage)
                 facts["rows"] = export_info["rows_written"]
+        with timer.stage("checksums"):
+            outputs = output_checksums(stage)
+        if export_info is not None and export_info["sha256"] is None and Path(export_info["destination"]).is_relative_to(out):
+            export_info["sha256"] = outputs.get(Path(export_info["destination"]).relative_to(out).as_posix())
         manifest = {
             "job": "nightly",
             "run_id": run_id,
@@ -166,7 +170,7 @@ def run_nightly(
             "playbook": {"name": book.name, "sha256": playbook_hash},
             "notes": result.notes,
             "export": export_info,
-            "outputs": output_checksums(stage),
+            "outputs": outputs,
             "timings_seconds": timer.timings,
             "score_breakdown_seconds": result.timings,
         }
@@ -210,7 +214,8 @@ def _export(scored: pd.DataFrame, tables: Any, request: ExportRequest, out: Path
     # the CRM needs a display name (and any crosswalk ids users add), not the whole accounts table
     attributes = tables.to_pandas("accounts", columns=("account_id", "name", "domain", "hs_object_id", "crm_id"))
     staged = stage / EXPORT_DIR
-    kwargs: dict[str, Any] = {"mapping": request.mapping, "attributes": attributes, "changed_only": request.changed_only}
+    kwargs: dict[str, Any] = {"mapping": request.mapping, "attributes": attributes, "changed_only": request.changed_only,
+                              "checksum": not is_file or request.destination is not None}  # staged: the manifest hashes it
     if request.table:
         kwargs["table"] = request.table
     state_name = None  # the changed-only state kept under <out>/exports, read back the next night

@@ -265,15 +265,19 @@ def _with_reasons(scored: pd.DataFrame, features: pd.DataFrame, model: Propensit
     ``matrix``: ``model.matrix(features)``, row for row, when the caller built it to predict.
     """
     chosen = reason_targets(scored, limit, person_roles, actions)
-    texts = [np.full(len(scored), None, dtype=object) for _ in (1, 2, 3)]
+    texts = [pa.nulls(0, pa.large_string())] * 3
     if chosen.size:
         at = positions_in(features["account_id"], scored["account_id"].iloc[chosen])
         if (at < 0).any():
             raise UpsellError(f"reason codes: no feature row for e.g. {scored['account_id'].iloc[chosen[at < 0]].head(3).tolist()}")
         rows = matrix.iloc[at] if matrix is not None else None
         reasons = reason_codes(model, features.iloc[at].reset_index(drop=True), top_k=3, matrix=rows)
-        for k, text in enumerate(texts, start=1):
-            text[chosen] = reasons[f"reason_{k}"].to_numpy(dtype=object, na_value=None)
+        texts = [pa.array(reasons[f"reason_{k}"].to_numpy(dtype=object, na_value=None), pa.large_string()) for k in (1, 2, 3)]
+    # each column is the chosen rows' texts taken into place, null elsewhere (Arrow, not a Python
+    # object per scored account)
+    where = np.full(len(scored), -1, dtype=np.int64)
+    where[chosen] = np.arange(chosen.size)
+    where = pa.array(where, mask=where < 0)
     for k, text in enumerate(texts, start=1):
-        scored[f"reason_{k}"] = pd.Series(text, index=scored.index, dtype="string")
+        scored[f"reason_{k}"] = pd.Series(pd.arrays.ArrowStringArray(pc.take(text, where)), index=scored.index, dtype="string")
     return scored

@@ -56,6 +56,7 @@ def export_scores(
     state_path: str | Path | None = None,
     table: str = DEFAULT_TABLE,
     schema: str | None = None,
+    checksum: bool = True,
 ) -> ExportResult:
     """Export a scored account list to ``target`` at ``destination``.
 
@@ -69,6 +70,8 @@ def export_scores(
       ``pipeline.export.changes``); ``state_path`` defaults to ``<file>.export-state.parquet``
       beside a file destination and is required for ``sql``.
     - ``table``/``schema``: the SQL table (created when missing).
+    - ``checksum``: give the written file's sha256 (a caller that hashes its outputs anyway, as
+      the nightly manifest does, passes False and reads the file once).
 
     Raises ``UpsellError`` (nothing written) on a bad scored list, mapping or destination.
     """
@@ -93,10 +96,10 @@ def export_scores(
         rows = apply_mapping(rows, resolved_mapping)
     sha256 = None
     if spec.kind == "csv":
-        sha256 = write_csv(rows, file_path)
+        sha256 = write_csv(rows, file_path, checksum=checksum)
         shown = str(file_path)
     elif spec.kind == "parquet":
-        sha256 = write_parquet(rows, file_path)
+        sha256 = write_parquet(rows, file_path, checksum=checksum)
         shown = str(file_path)
     else:
         shown = upsert_frame(rows, destination, table=table, schema=schema)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import pyarrow.csv as pacsv
 
 from data.atomic import atomic_path
 from pipeline.export.csv_safety import neutralise_arrow
+from pipeline.manifest import sha256_file
 
 
 
@@ -32,8 +32,10 @@ def iso_seconds(column: pd.Series, unit: str = "s", suffix: str = "") -> pd.Seri
     return pd.Series(pd.Categorical.from_codes(all_codes, categories=pd.Index(labels, dtype="str")), index=column.index)
 
 
-def write_csv(frame: pd.DataFrame, path: str | Path) -> str:
-    """Write ``frame`` as UTF-8 CSV, neutralising formula-like text; returns the file's sha256.
+def write_csv(frame: pd.DataFrame, path: str | Path, *, checksum: bool = True) -> str | None:
+    """Write ``frame`` as UTF-8 CSV, neutralising formula-like text; returns the file's sha256
+    (None with ``checksum=False``: a caller that hashes its outputs anyway, as the nightly
+    manifest does, reads the file once).
 
     Every CSV the pipeline writes goes through here, so no CSV export can skip the neutralising.
     Arrow's writer is used (≈10× pandas' ``to_csv``): text values are always quoted (the header only
@@ -46,7 +48,7 @@ def write_csv(frame: pd.DataFrame, path: str | Path) -> str:
         with tmp.open("wb") as handle:
             handle.write(header.getvalue().encode("utf-8"))
             pacsv.write_csv(table, handle, pacsv.WriteOptions(include_header=False, quoting_style="needed"))
-        digest = _sha256(tmp)
+        digest = sha256_file(tmp) if checksum else None
     return digest
 
 
@@ -74,17 +76,10 @@ def _categorical_text(column: pd.Series) -> pa.Array:
     return pa.array(column.astype("object").where(column.notna(), None), type=pa.string())
 
 
-def write_parquet(frame: pd.DataFrame, path: str | Path) -> str:
-    """Write ``frame`` as parquet (pyarrow, zstd, no index): same frame → same bytes; returns sha256."""
+def write_parquet(frame: pd.DataFrame, path: str | Path, *, checksum: bool = True) -> str | None:
+    """Write ``frame`` as parquet (pyarrow, zstd, no index): same frame → same bytes; returns
+    sha256 (None with ``checksum=False``, as ``write_csv``)."""
     with atomic_path(path) as tmp:
         frame.to_parquet(tmp, index=False, engine="pyarrow", compression="zstd")
-        digest = _sha256(tmp)
+        digest = sha256_file(tmp) if checksum else None
     return digest
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()

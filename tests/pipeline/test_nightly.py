@@ -73,6 +73,9 @@ def test_manifest_traces_inputs_model_playbook_and_outputs(night) -> None:
     actual = _without_manifest(_hashes(out))
     assert manifest["outputs"] == actual
     assert any(k.startswith("exports/") for k in actual) and "report/review.html" in actual
+    # the export's own checksum is the published file's (hashed once, with the other outputs)
+    assert manifest["export"]["sha256"] == actual["exports/upsell_salesforce.csv"]
+    assert manifest["export"]["destination"] == str(out / "exports" / "upsell_salesforce.csv")
 
 
 def test_review_measures_drift_against_the_champions_training_reference(night) -> None:
