@@ -77,6 +77,18 @@ def _config_key() -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:10]
 
 
+def _prepared(root: Path, n: int, months: int, interval: int) -> tuple[Path, str]:
+    """``_prepare`` in a child process. Linux counts a process's peak RSS from before its
+    ``exec`` into the new program's (``ru_maxrss`` keeps the high-water mark of the memory it was
+    forked from), so a parent that generated 1M accounts itself would lend every night it starts
+    its own ~7 GB peak."""
+    cmd = [sys.executable, "-m", "benchmarks.nightly_bench", "--prepare-child", "--accounts", str(n),
+           "--months", str(months), "--usage-interval-days", str(interval), "--data-root", str(root)]
+    out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True, env=os.environ.copy())
+    found = json.loads(out.stdout.strip().splitlines()[-1])
+    return Path(found["data"]), found["uri"]
+
+
 def _bare_predict_child(data: Path) -> None:
     """In a fresh process, as the job predicts: the first predict (cold: LightGBM and pandas pay
     their one-off set-up, as the job's single predict does), then a second one (warm)."""
@@ -132,6 +144,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3,
                         help="runs of the last night; each stage's figure is its fastest run (default 3)")
     parser.add_argument("--bare-child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--prepare-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.bare_child:
         _bare_predict_child(args.bare_child)
@@ -139,7 +152,12 @@ def main() -> None:
     if args.repeats < 1:
         parser.error("--repeats must be at least 1")
     args.data_root.mkdir(parents=True, exist_ok=True)
-    data, uri = _prepare(args.data_root, args.accounts, args.months, args.usage_interval_days)
+    if args.prepare_child:
+        data, uri = _prepare(args.data_root, args.accounts, args.months, args.usage_interval_days)
+        print(json.dumps({"data": str(data), "uri": uri}))
+        return
+    data, uri = _prepared(args.data_root, args.accounts, args.months, args.usage_interval_days)
+    os.environ["MLFLOW_TRACKING_URI"] = uri
     out = args.data_root / f"night-{args.accounts}"
     shutil.rmtree(out, ignore_errors=True)  # every run starts without a score history
     end = date.fromisoformat(AS_OF)
