@@ -4,7 +4,9 @@ At cutoff *t* the model is trained exactly as ``upsell train`` would be at *t*: 
 whose label windows ended by *t*. It then scores the accounts active at *t*, and the scores are
 compared with the labels realised in [*t*, *t* + horizon). The two baselines (logistic regression,
 the SOP's triggers alone) are fitted on the same training rows and judged on the same rows, and
-when the generator's truth is available so is the oracle (the true probabilities).
+when the generator's truth is available so is the oracle (the true probabilities), and the truth
+fit: the best ranking the features allow (``models.information_ceiling``), which tells missing
+information from what learning costs.
 """
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from models.config import ModelConfig, load_config
 from models.fingerprint import frame_fingerprint
 from models.frame import LABEL_COLUMN
 from models.leakage import implausible_result_flags
+from models.information_ceiling import truth_fit_scores, truth_log_odds
 from models.metrics import classification_metrics
 from models.propensity import PropensityModel
 
@@ -181,6 +184,9 @@ def evaluate_frames(
             metrics["oracle"] = classification_metrics(y_eval[covered], p_true.to_numpy()[covered])
             oracle_auc = metrics["oracle"]["roc_auc"]
             scores["oracle"] = p_true.to_numpy()
+            fitted = truth_fit_scores(X_train, truth_log_odds(X_train, truth, horizon_days), X_eval, model.features_)
+            if fitted is not None:
+                metrics["truth_fit"] = classification_metrics(y_eval[covered], fitted[covered], probabilities=False)
     flags = implausible_result_flags(
         metrics["model"]["roc_auc"], oracle_auc, cfg.leakage.max_plausible_auc, cfg.leakage.oracle_margin
     )

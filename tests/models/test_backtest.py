@@ -39,11 +39,13 @@ def test_evaluation_labels_are_what_happened_after_the_cutoff(frames, world):
 
 
 def test_reports_model_baselines_and_oracle_on_the_same_rows(result, frames):
-    assert set(result.metrics) == {"model", "logistic", "rules", "oracle"}
+    assert set(result.metrics) == {"model", "logistic", "rules", "oracle", "truth_fit"}
     n = len(frames[1])
     assert all(m["n"] == n for m in result.metrics.values())
     assert result.metrics["model"]["roc_auc"] > 0.55  # 500 accounts: AUC noise is about ±0.03
     assert result.metrics["model"]["roc_auc"] < result.metrics["oracle"]["roc_auc"] + 0.02
+    fit = result.metrics["truth_fit"]  # a ranking, not probabilities: no calibration metrics
+    assert "ece" not in fit and 0.5 < fit["roc_auc"] < result.metrics["oracle"]["roc_auc"] + 0.02
     assert not result.flags and not result.suspected_leakage
     assert {"account_id", "score", "label"} <= set(result.scores.columns)
     summary = result.summary()
