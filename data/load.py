@@ -29,6 +29,7 @@ import duckdb
 import ibis
 import pandas as pd
 import pyarrow as pa
+import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 
 from data.contract import COLUMNS, TABLE_NAMES
@@ -228,19 +229,24 @@ def zoned_date_columns(table: str, file: Path) -> str:
     a cutoff would count before it), so such a table goes to the pandas path, which keeps the
     zone (``data.coerce``).
     """
+    return ", ".join(f"{column} ({zone})" for column, zone in date_column_zones(table, file).items())
+
+
+def date_column_zones(table: str, path: Path) -> dict[str, str]:
+    """``{column: zone}`` for the date columns a parquet file (or a directory of parquet part
+    files) stores as timestamps in a zone other than UTC; empty when there are none or the footer
+    cannot be read (the readers then say why). Spark keeps only the instants too
+    (``pipeline.spark.load``), so it needs the zone from here."""
     dates = {c.name for c in COLUMNS[table] if c.kind == "date"}
     if not dates:
-        return ""
+        return {}
     try:
-        schema = pq.read_schema(file)
+        schema = pads.dataset(path, format="parquet").schema if path.is_dir() else pq.read_schema(path)
     except Exception:  # noqa: BLE001 - an unreadable file is reported by the readers
-        return ""
-    zoned = []
-    for field in schema:
-        if field.name in dates and pa.types.is_timestamp(field.type) and field.type.tz is not None:
-            if field.type.tz not in _UTC_ZONES:
-                zoned.append(f"{field.name} ({field.type.tz})")
-    return ", ".join(zoned)
+        return {}
+    return {field.name: str(field.type.tz) for field in schema
+            if field.name in dates and pa.types.is_timestamp(field.type) and field.type.tz is not None
+            and field.type.tz not in _UTC_ZONES}
 
 
 def _utc_clock(frame: pd.DataFrame) -> pd.DataFrame:

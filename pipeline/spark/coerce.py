@@ -23,7 +23,7 @@ problem instead of a failed job.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from pyspark.sql import Column, DataFrame
@@ -42,6 +42,7 @@ from data.coerce import (
     TRUE_TEXT,
 )
 from data.contract import COLUMNS, ColumnSpec
+from pipeline.spark.load import ZONE_METADATA
 
 MIXED_OFFSETS_RULE = RULE_MIXED_OFFSETS  # the name pipeline.spark.validate imports
 _RULES = {"timestamp": RULE_TIMESTAMP, "date": RULE_TIMESTAMP, "float": RULE_NUMBER,
@@ -68,6 +69,7 @@ _PARTS = "|".join(["$1", "$3$17", "$4$18", "$5$9$19$23", "$6$10$20$24", "$7$11$2
 # The text Spark's cast reads exactly as pandas does, cast directly (the fast path); Spark's cast
 # refuses offsets beyond 18 hours, which pandas reads
 _SPARK_ISO_TEXT = r"^\d{4}-\d\d-\d\d([T ]\d\d:\d\d:\d\d(\.\d{1,6})?)?(Z|[+-](0\d|1[0-7]):\d\d)?$"
+_FAST_OFFSET = r"(Z|[+-]\d\d:\d\d)$"  # the offset of a text the fast path takes
 _MICROS_PER_MINUTE = 60_000_000
 
 
@@ -81,6 +83,10 @@ class CoercedColumn:
     rule: str
     bad: str | None = None
     zone: str | None = None
+    # a date column that may hold local calendar days: the time as written (before its offset or
+    # zone is applied) and, for text, its own 'could not parse' flag
+    written: str | None = None
+    bad_written: str | None = None
 
     @property
     def raw(self) -> str:
@@ -113,14 +119,19 @@ def raw_name(column: str) -> str:
 _Step = dict[str, Column]
 
 
-def coerce_frame(table: str, raw: DataFrame, keep: Sequence[str] = ()) -> CoercedFrame:
+def coerce_frame(table: str, raw: DataFrame, keep: Sequence[str] = (), local_days: Collection[str] = ()) -> CoercedFrame:
     """The contract columns of ``table`` present in ``raw`` brought to their types (contract order).
 
     ``keep`` names columns of ``raw`` carried through unchanged (a row id, file checks).
+    ``local_days`` names the date columns to read as the days written (``data.coerce``: every
+    value is a midnight in its own zone or offset); the other date columns take the UTC day.
+    Whether a column qualifies is a question about all of its rows: ``pipeline.spark.validate``
+    answers it from ``CoercedColumn.written`` in its counting pass.
     """
-    types = {f.name: f.dataType for f in raw.schema.fields}
-    specs = [spec for spec in COLUMNS[table] if spec.name in types]
-    plans = [_plan(spec, types[spec.name]) for spec in specs]
+    fields = {f.name: f for f in raw.schema.fields}
+    specs = [spec for spec in COLUMNS[table] if spec.name in fields]
+    plans = [_plan(spec, fields[spec.name].dataType, fields[spec.name].metadata.get(ZONE_METADATA),
+                   spec.name in local_days) for spec in specs]
     frame = raw.select(*[F.col(f"`{k}`") for k in keep],
                        *[F.col(f"`{s.name}`").alias(raw_name(s.name)) for s in specs])
     for i in range(max((len(steps) for _, steps in plans), default=0)):
@@ -128,7 +139,8 @@ def coerce_frame(table: str, raw: DataFrame, keep: Sequence[str] = ()) -> Coerce
         frame = frame.select("*", *new)
     cols = [c for c, _ in plans]
     frame = frame.select(*[F.col(f"`{k}`") for k in keep], *[c.spec.name for c in cols],
-                         *[c.bad for c in cols if c.bad], *[c.zone for c in cols if c.zone], *[c.raw for c in cols])
+                         *[c.bad for c in cols if c.bad], *[c.zone for c in cols if c.zone],
+                         *[n for c in cols for n in (c.written, c.bad_written) if n], *[c.raw for c in cols])
     return CoercedFrame(frame, cols)
 
 
@@ -137,17 +149,31 @@ def trimmed_text(c: Column) -> Column:
     return F.nullif(F.trim(c.cast("string"), F.lit(TEXT_WHITESPACE)), F.lit(""))
 
 
-def _plan(spec: ColumnSpec, dtype: T.DataType) -> tuple[CoercedColumn, list[_Step]]:
-    """The column's steps: each reads ``raw_name(name)`` or the names earlier steps wrote."""
+def _plan(spec: ColumnSpec, dtype: T.DataType, stored_zone: str | None = None,
+          local: bool = False) -> tuple[CoercedColumn, list[_Step]]:
+    """The column's steps: each reads ``raw_name(name)`` or the names earlier steps wrote.
+
+    ``stored_zone``: the zone a parquet timestamp column was written in (``ZONE_METADATA``);
+    ``local``: a date column to read as the days written.
+    """
     name, raw = spec.name, F.col(raw_name(spec.name))
     text, bad, zone = f"__text_{name}", f"__bad_{name}", f"__zone_{name}"
+    written = f"__written_{name}"
     if spec.kind == "str":
         return CoercedColumn(spec, "text"), [{name: _to_str(raw, dtype)}]
     rule = _RULES[spec.kind]
     if spec.kind in ("timestamp", "date"):
         if isinstance(dtype, (T.TimestampType, T.TimestampNTZType, T.DateType)):
             value = raw.cast("timestamp")
+            if spec.kind == "date" and stored_zone and isinstance(dtype, T.TimestampType):
+                # the instant's wall clock in the writer's zone (the session's zone is UTC)
+                steps = [{written: F.from_utc_timestamp(value, stored_zone)},
+                         {name: F.to_date(F.col(written) if local else value)}]
+                return CoercedColumn(spec, rule, written=written), steps
             return CoercedColumn(spec, rule), [{name: F.to_date(value) if spec.kind == "date" else value}]
+        if spec.kind == "date":
+            return (CoercedColumn(spec, rule, bad, zone, written, f"__bad_written_{name}"),
+                    _timestamp_steps(spec, raw, text, bad, zone, local))
         return CoercedColumn(spec, rule, bad, zone), _timestamp_steps(spec, raw, text, bad, zone)
     if spec.kind in ("float", "int"):
         if spec.kind == "int" and isinstance(dtype, T.IntegralType):
@@ -189,30 +215,40 @@ def _to_str(c: Column, dtype: T.DataType) -> Column:
     return trimmed_text(c)
 
 
-def _timestamp_steps(spec: ColumnSpec, raw: Column, text: str, bad: str, zone: str) -> list[_Step]:
+def _timestamp_steps(spec: ColumnSpec, raw: Column, text: str, bad: str, zone: str, local: bool = False) -> list[_Step]:
     name, t = spec.name, F.col(text)
     fast, found, parts = f"__fast_{name}", f"__found_{name}", f"__parts_{name}"
     offset = F.col(found)
     value = _iso_timestamp(t, F.col(fast), F.col(parts))
-    return [
+    steps: list[_Step] = [
         {text: trimmed_text(raw)},
         {fast: t.rlike(_SPARK_ISO_TEXT), found: F.upper(F.regexp_extract(F.substring(t, -7, 7), _OFFSET, 1))},
         # only the rows the fast path does not take are rewritten into parts (the others get null)
         {parts: F.split(F.regexp_replace(F.when(~F.col(fast), t), ISO_TEXT, _PARTS), r"\|"),
          zone: F.when(t.isNull(), F.lit(None)).when(offset == "", F.lit("naive")).otherwise(
              F.when(offset == "Z", F.lit("+0000")).otherwise(F.regexp_replace(offset, ":", "")))},
-        {name: F.to_date(value) if spec.kind == "date" else value},
+    ]
+    if spec.kind != "date":
+        return [*steps, {name: value}, {bad: F.col(name).isNull() & t.isNotNull()}]
+    written, utc = f"__written_{name}", f"__utc_{name}"
+    read = F.col(written) if local else F.col(utc)
+    return [
+        *steps,
+        {utc: value, written: _iso_timestamp(t, F.col(fast), F.col(parts), as_written=True)},
+        {name: F.to_date(read), f"__bad_written_{name}": F.col(written).isNull() & t.isNotNull()},
         {bad: F.col(name).isNull() & t.isNotNull()},
     ]
 
 
-def _iso_timestamp(text: Column, fast: Column, parts: Column) -> Column:
-    """The UTC timestamp of ``text`` when pandas reads it as ISO 8601 (``ISO_TEXT``), else null.
+def _iso_timestamp(text: Column, fast: Column, parts: Column, as_written: bool = False) -> Column:
+    """The UTC timestamp of ``text`` when pandas reads it as ISO 8601 (``ISO_TEXT``), else null;
+    ``as_written``: the time as written instead, its offset set aside (``data.coerce`` reads a
+    column of local midnights as the days written).
 
     The usual spelling (``fast``) is cast directly; any other was split into its ``parts`` (one
     regex rewrite) and is assembled by ``try_make_timestamp``, which rejects impossible dates and
     times as pandas does (30 February, 24:00); a leap second (:60) and an offset beyond 23:59 are
-    rejected here.
+    rejected here (not when the time is read as written: pandas then never looks at the offset).
     """
     def part(i: int, default: str | None = None) -> Column:
         value = F.when(parts.getItem(i) != "", parts.getItem(i))
@@ -224,6 +260,9 @@ def _iso_timestamp(text: Column, fast: Column, parts: Column) -> Column:
                                  part(3, "0").cast("int"), part(4, "0").cast("int"), seconds, F.lit("UTC"))
     hours, minutes = part(9, "0").cast("int"), part(10, "0").cast("int")
     offset = F.when(part(8, "+") == "-", -1).otherwise(1) * (hours * 60 + minutes)
+    if as_written:
+        bare = F.regexp_replace(text, _FAST_OFFSET, "")
+        return F.when(fast, bare.try_cast("timestamp")).when(text.rlike(ISO_TEXT) & (part(5, "0").cast("int") < 60), local)
     valid = (part(5, "0").cast("int") < 60) & (hours < 24) & (minutes < 60)
     utc = F.timestamp_micros(F.unix_micros(local) - offset.cast("bigint") * _MICROS_PER_MINUTE)
     return F.when(fast, text.try_cast("timestamp")).when(text.rlike(ISO_TEXT) & valid, utc)

@@ -37,6 +37,7 @@ from data.load import (
     RULE_READABLE_PARQUET,
     beyond_header_reason,
     check_csv_header,
+    date_column_zones,
     ignored_files_note,
     not_utf8_reason,
     table_directory_problem,
@@ -54,6 +55,8 @@ if TYPE_CHECKING:
 SPARK_TABLES_PREFIX = "spark:"
 # An extra column after a CSV header's last one: a value there is a value beyond the header
 BEYOND_HEADER = "__upsell_beyond_header"
+# Column metadata key: the time zone a date column's parquet timestamps were written in
+ZONE_METADATA = "upsell_time_zone"
 _BOM = "\ufeff"
 _view_ids = itertools.count(1)
 
@@ -175,7 +178,22 @@ def _read_file(session: "SparkSession", name: str, path: str) -> tuple["DataFram
     except Exception as exc:  # any reader failure is the user's file, reported with its cause
         rule = RULE_READABLE_PARQUET if parquet else RULE_READABLE_CSV
         return None, Problem(table=name, column=None, rule=rule, detail=f"{_file_name(path)}: {_first_line(exc)}")
+    if parquet:
+        frame = _with_date_zones(frame, name, path)
     return frame, None
+
+
+def _with_date_zones(frame: "DataFrame", name: str, path: str) -> "DataFrame":
+    """Spark reads a zoned parquet timestamp as its instant; the zone its calendar days were
+    written in (the Arrow schema's) goes into the column's metadata, where ``pipeline.spark.coerce``
+    reads it. Files pyarrow cannot open from here (remote stores) keep their UTC days."""
+    local = path.removeprefix("file://") if path.startswith("file://") else path
+    if "://" in local or local.startswith("dbfs:"):
+        return frame
+    for column, zone in date_column_zones(name, Path(local)).items():
+        if column in frame.columns:
+            frame = frame.withMetadata(column, {ZONE_METADATA: zone})
+    return frame
 
 
 def _read_csv(session: "SparkSession", path: str) -> "DataFrame":

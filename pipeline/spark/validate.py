@@ -156,15 +156,30 @@ def _check_table(name: str, frame: DataFrame, account_ids: DataFrame | None) -> 
     # highest zone tell it in this pass; the most common zone is looked for only then
     zoned = [c for c in cols if c.zone is not None]
     zone_bounds = [b for c in zoned for b in (F.min(c.zone).alias(f"min_{c.zone}"), F.max(c.zone).alias(f"max_{c.zone}"))]
-    counts = values.agg(F.count(F.lit(1)).alias("n_rows"), *file_counts, *zone_bounds,
+    # a date column whose every value is a midnight as written (in its offset or stored zone)
+    # holds local calendar days: read as written, as data.coerce does
+    dated = [c for c in cols if c.written is not None]
+    midnights = [F.min(F.when(F.col(c.written).isNotNull(), (F.col(c.written) == F.date_trunc("day", F.col(c.written)))
+                              .cast("int"))).alias(f"mid_{c.written}") for c in dated]
+    written_bad = [F.sum(F.col(c.bad_written).cast("int")).alias(c.bad_written) for c in dated if c.bad_written]
+    counts = values.agg(F.count(F.lit(1)).alias("n_rows"), *file_counts, *zone_bounds, *midnights, *written_bad,
                         *[F.sum(r.broken.cast("int")).alias(f"r{i}") for i, r in enumerate(rules)]).first()
-    checked = coerce_frame(name, frame).values
+    local = {c.spec.name for c in dated if counts[f"mid_{c.written}"] == 1}
+    checked = coerce_frame(name, frame, local_days=local).values
     if is_csv:
         unreadable = csv_read_problem(frame, name, counts["first_beyond"], bool(counts["replaced"]))
         if unreadable is not None:
             return _TableCheck(checked, int(counts["n_rows"]), [], unreadable)
     n_broken = {id(r): int(counts[f"r{i}"] or 0) for i, r in enumerate(rules)}
-    mixed = _mixed_offset_rules(values, [c for c in zoned if counts[f"min_{c.zone}"] != counts[f"max_{c.zone}"]])
+    for c in dated:  # local days: a value is bad when its time as written cannot be read (offsets aside)
+        if c.spec.name in local and c.bad_written:
+            rule = next(r for r in coerce_rules if r.column == c.spec.name)
+            local_rule = _Rule(c.spec.name, rule.rule, F.col(c.bad_written))
+            coerce_rules = [local_rule if r is rule else r for r in coerce_rules]
+            n_broken[id(local_rule)] = int(counts[c.bad_written] or 0)
+    # offsets that differ (daylight saving time) do not matter to a column of local days
+    mixed = _mixed_offset_rules(values, [c for c in zoned if counts[f"min_{c.zone}"] != counts[f"max_{c.zone}"]
+                                         and c.spec.name not in local])
     # as in data.coerce, a column mixing offsets is judged by that rule alone (its text is not parsed)
     unusable = {r.column for r, _ in mixed}
     n_broken.update({id(r): n for r, n in mixed})

@@ -1,7 +1,8 @@
-"""The Spark engine must read zoned local-midnight usage days as the pandas and DuckDB paths do
-(``data.coerce``: the day as written). It does not yet: ``pipeline/spark/coerce.py`` (being
-edited by another engineer) takes ``F.to_date`` of the UTC instant, so east of UTC every usage
-day moves to the day before and the day starting at the cutoff counts as known at it.
+"""The Spark engine reads zoned usage days as the pandas and DuckDB paths do (``data.coerce``): a
+column of local midnights (text with offsets, or a parquet timestamp column with a zone) is the days
+as written, whatever its offsets (daylight saving time); any other zoned column takes its UTC days.
+Taking the UTC day of a local midnight east of UTC moves every day to the one before, and the day
+that starts at the cutoff would count as known at it.
 """
 from __future__ import annotations
 
@@ -14,12 +15,6 @@ import pytest
 from tests.robustness3.conftest import write_tables
 
 pytest.importorskip("pyspark")
-
-SPARK_CHANGE = ("pipeline/spark/coerce.py: for a date column whose non-null values are all midnights as written "
-                "(text with offsets, or a parquet timestamp column with a zone), take the day as written "
-                "(text: the date before the offset; parquet: F.to_date(F.from_utc_timestamp(value, zone)) "
-                "with the zone from the file's Arrow schema) and skip the mixed-offsets rule for it")
-
 
 @pytest.fixture(scope="module")
 def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
@@ -34,7 +29,6 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=SPARK_CHANGE)
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
 def test_spark_reads_local_midnight_usage_days_as_written(spark: object, hand_frames: dict[str, pd.DataFrame],
                                                           tmp_path: Path, fmt: str) -> None:
@@ -47,3 +41,63 @@ def test_spark_reads_local_midnight_usage_days_as_written(spark: object, hand_fr
     tables = load_tables_spark(data, spark)
     days = tables.to_pandas("usage")["usage_date"].astype("datetime64[us]")
     assert sorted(days) == sorted(hand_frames["usage"]["usage_date"])
+
+
+def _usage_days(data: Path, spark: object) -> tuple[list[pd.Timestamp], list[pd.Timestamp]]:
+    """usage_date as the default loader and as the Spark loader read ``data``, sorted."""
+    from data.load import load_tables
+    from pipeline.spark.load import load_tables_spark
+
+    duck = load_tables(data).to_pandas("usage")["usage_date"].astype("datetime64[us]")
+    on_spark = load_tables_spark(data, spark).to_pandas("usage")["usage_date"].astype("datetime64[us]")
+    return sorted(duck), sorted(on_spark)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_local_midnights_across_daylight_saving_time_are_the_days_written(
+        spark: object, hand_frames: dict[str, pd.DataFrame], tmp_path: Path, fmt: str) -> None:
+    # Berlin moves from +01:00 to +02:00 on 2026-03-29: one column, two offsets, all local midnights
+    usage = hand_frames["usage"].copy()
+    usage["usage_date"] = pd.to_datetime(["2026-03-27", "2026-03-28", "2026-03-29", "2026-03-30", "2026-04-02"])
+    local = usage["usage_date"].dt.tz_localize("Europe/Berlin")
+    usage["usage_date"] = local if fmt == "parquet" else local.dt.strftime("%Y-%m-%dT%H:%M:%S%z")
+    data = write_tables(tmp_path, {"accounts": hand_frames["accounts"], "usage": usage}, fmt)
+    duck, on_spark = _usage_days(data, spark)
+    assert on_spark == duck == [pd.Timestamp(d) for d in ("2026-03-27", "2026-03-28", "2026-03-29", "2026-03-30",
+                                                          "2026-04-02")]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_zoned_times_that_are_not_all_midnights_take_their_utc_day(
+        spark: object, hand_frames: dict[str, pd.DataFrame], tmp_path: Path, fmt: str) -> None:
+    usage = hand_frames["usage"].copy()
+    # one value at 01:00 in Tokyo: the column is instants, not calendar days (01:00+09:00 is the day before in UTC)
+    usage["usage_date"] = pd.to_datetime(["2026-03-10 01:00", "2026-03-09 00:00", "2026-02-08 00:00", "2026-02-07 00:00", "2026-01-10 00:00"])
+    local = usage["usage_date"].dt.tz_localize("Asia/Tokyo")
+    usage["usage_date"] = local if fmt == "parquet" else local.dt.strftime("%Y-%m-%dT%H:%M:%S%z")
+    data = write_tables(tmp_path, {"accounts": hand_frames["accounts"], "usage": usage}, fmt)
+    duck, on_spark = _usage_days(data, spark)
+    assert on_spark == duck
+    assert pd.Timestamp("2026-03-09") in on_spark and pd.Timestamp("2026-03-10") not in on_spark
+
+
+@pytest.mark.slow
+def test_a_text_column_of_local_midnights_reports_unreadable_days_as_pandas_does(
+        spark: object, hand_frames: dict[str, pd.DataFrame], tmp_path: Path) -> None:
+    from data.errors import DataContractError
+    from data.load import load_tables
+    from pipeline.spark.load import load_tables_spark
+
+    usage = hand_frames["usage"].copy()
+    usage["usage_date"] = ["2026-03-10T00:00:00+0100", "2026-03-09T00:00:00+0100", "2026-02-30T00:00:00+0100",
+                           "2026-02-07T00:00:00+0100", "2026-01-10T00:00:00+0100"]
+    data = write_tables(tmp_path, {"accounts": hand_frames["accounts"], "usage": usage}, "csv")
+    found = []
+    for load in (load_tables, lambda d: load_tables_spark(d, spark)):
+        with pytest.raises(DataContractError) as err:
+            load(data)
+        [problem] = [p for p in err.value.problems if p.column == "usage_date"]
+        found.append((problem.rule, problem.n_rows, problem.examples.iloc[0]["usage_date"]))
+    assert found[0] == found[1] and found[0][1] == 1 and found[0][2] == "2026-02-30T00:00:00+0100"
