@@ -28,7 +28,7 @@ from models.config import ModelConfig, load_config
 from models.fingerprint import frame_fingerprint
 from models.frame import LABEL_COLUMN
 from models.leakage import implausible_result_flags
-from models.information_ceiling import truth_fit_scores, truth_log_odds
+from models.information_ceiling import truth_fit_scores, truth_probability
 from models.metrics import classification_metrics
 from models.propensity import PropensityModel
 
@@ -184,7 +184,7 @@ def evaluate_frames(
             metrics["oracle"] = classification_metrics(y_eval[covered], p_true.to_numpy()[covered])
             oracle_auc = metrics["oracle"]["roc_auc"]
             scores["oracle"] = p_true.to_numpy()
-            fitted = truth_fit_scores(X_train, truth_log_odds(X_train, truth, horizon_days), X_eval, model.features_)
+            fitted = truth_fit_scores(X_train, truth_probability(X_train, truth, horizon_days), X_eval, model.features_)
             if fitted is not None:
                 metrics["truth_fit"] = classification_metrics(y_eval[covered], fitted[covered], probabilities=False)
     flags = implausible_result_flags(

@@ -1,17 +1,17 @@
 """How well the features *could* rank accounts: a model fitted to the true probabilities, not to 0/1 labels.
 
 With synthetic data the generator's truth (``_truth``) gives every training row its true
-probability. The oracle ranks by that probability directly, using the world's hidden state; a
-model of the tables can only rank by what the tables show. Fitting a flexible regressor of the
-true log-odds on the same features, over the same training rows, estimates the best ranking the
-features allow (nothing is lost to noisy labels). The backtest reports it as ``truth_fit`` so the
-distance to the oracle splits into two parts that call for different fixes:
+probability p. The oracle ranks by p itself, which rests on the world's hidden state; a model of
+the tables can only rank by what they show. The best such ranking is by P(y = 1 | features) =
+E[p | features], and a least-squares regression of p on the features estimates exactly that,
+with nothing lost to noisy 0/1 labels. The backtest reports it as ``truth_fit``, which splits the
+distance to the oracle into two parts that call for different fixes:
 
 * oracle − truth_fit: information the tables do not carry (better features or richer data);
 * truth_fit − model: what learning from outcomes costs at this size (more rows, better settings).
 
-A diagnostic, fixed in its settings (not the model's config): it must not move when the model's
-settings are tuned, or it would stop being a yardstick.
+A diagnostic with fixed settings (not the model's config): tuning the model must not move it,
+or it would stop being a yardstick.
 """
 from __future__ import annotations
 
@@ -23,7 +23,6 @@ import pandas as pd
 
 from models.frame import freeze_categories, is_categorical, to_matrix
 
-_EPS = 1e-6
 PARAMS: dict[str, object] = {
     "objective": "regression",
     "learning_rate": 0.05,
@@ -40,19 +39,18 @@ PARAMS: dict[str, object] = {
 ROUNDS = 400
 
 
-def truth_log_odds(frame: pd.DataFrame, truth: pd.DataFrame, horizon_days: int) -> pd.Series:
-    """The true log-odds of each (account_id, as_of) row of ``frame`` (NaN where the truth has no row)."""
+def truth_probability(frame: pd.DataFrame, truth: pd.DataFrame, horizon_days: int) -> pd.Series:
+    """The true probability of each (account_id, as_of) row of ``frame`` (NaN where the truth has no row)."""
     t = truth[truth["horizon_days"] == horizon_days]
     t = t.drop_duplicates(["account_id", "as_of"]).set_index(["account_id", "as_of"])["probability"]
     keys = pd.MultiIndex.from_arrays([frame["account_id"].astype(str), pd.to_datetime(frame["as_of"]).astype("datetime64[us]")])
-    p = np.clip(t.reindex(keys).to_numpy(dtype=float), _EPS, 1 - _EPS)
-    return pd.Series(np.log(p / (1 - p)), index=frame.index)
+    return pd.Series(t.reindex(keys).to_numpy(dtype=float), index=frame.index)
 
 
 def truth_fit_scores(X_train: pd.DataFrame, target: pd.Series, X_eval: pd.DataFrame,
                      features: Sequence[str]) -> np.ndarray | None:
-    """Scores for ``X_eval`` from a regressor of ``target`` (true log-odds) on ``features`` of
-    ``X_train``; rows without a target are left out of the fit. None when no row has one."""
+    """Scores for ``X_eval`` from a least-squares regressor of ``target`` (the true probability)
+    on ``features`` of ``X_train``; rows without a target are left out. None when no row has one."""
     known = target.notna().to_numpy()
     if not known.any():
         return None

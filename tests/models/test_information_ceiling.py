@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
-from models.information_ceiling import truth_fit_scores, truth_log_odds
+from models.information_ceiling import truth_fit_scores, truth_probability
 
 TRAIN_DATES = pd.to_datetime(["2025-01-01", "2025-02-01", "2025-03-01"]).astype("datetime64[us]")
 EVAL_DATE = pd.Timestamp("2025-06-01")
@@ -37,21 +37,20 @@ def _world(n: int = 3000, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame, pd
     return train, evaluation, truth_frame, p_eval
 
 
-def test_truth_log_odds_picks_each_rows_probability_for_the_horizon():
+def test_truth_probability_picks_each_rows_probability_for_the_horizon():
     frame = pd.DataFrame({"account_id": ["a", "b", "c"],
                           "as_of": pd.to_datetime(["2025-01-01", "2025-01-01", "2025-02-01"])})
     truth = pd.DataFrame({"account_id": ["a", "b", "a", "c"],
                           "as_of": pd.to_datetime(["2025-01-01", "2025-01-01", "2025-01-01", "2025-03-01"]).astype("datetime64[us]"),
                           "horizon_days": [90, 90, 30, 90], "probability": [0.5, 0.2, 0.9, 0.1]})
-    out = truth_log_odds(frame, truth, 90)
-    assert out.iloc[0] == 0.0  # p = 0.5
-    assert np.isclose(out.iloc[1], np.log(0.2 / 0.8))
+    out = truth_probability(frame, truth, 90)
+    assert out.iloc[0] == 0.5 and out.iloc[1] == 0.2  # the 90-day rows, not a's 30-day 0.9
     assert np.isnan(out.iloc[2])  # c has no truth row at 2025-02-01
 
 
 def test_ranks_like_the_truth_allows_and_no_better():
     train, evaluation, truth, p_eval = _world()
-    target = truth_log_odds(train, truth, 90)
+    target = truth_probability(train, truth, 90)
     scores = truth_fit_scores(train, target, evaluation, ["noisy_signal", "segment", "noise"])
     y = evaluation["label"].to_numpy()
     oracle, fitted = roc_auc_score(y, p_eval), roc_auc_score(y, scores)
@@ -65,12 +64,12 @@ def test_ranks_like_the_truth_allows_and_no_better():
 
 def test_noise_features_rank_at_chance():
     train, evaluation, truth, _ = _world(seed=1)
-    scores = truth_fit_scores(train, truth_log_odds(train, truth, 90), evaluation, ["noise"])
+    scores = truth_fit_scores(train, truth_probability(train, truth, 90), evaluation, ["noise"])
     assert abs(roc_auc_score(evaluation["label"], scores) - 0.5) < 0.04
 
 
 def test_no_truth_rows_means_no_scores():
     train, evaluation, truth, _ = _world(n=200)
-    none = truth_log_odds(train, truth[truth["as_of"] == EVAL_DATE], 90)
+    none = truth_probability(train, truth[truth["as_of"] == EVAL_DATE], 90)
     assert none.isna().all()
     assert truth_fit_scores(train, none, evaluation, ["noisy_signal"]) is None
