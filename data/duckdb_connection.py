@@ -28,6 +28,11 @@ MEMORY_LIMIT_ENV = "UPSELL_DUCKDB_MEMORY_LIMIT"
 TEMP_DIRECTORY_ENV = "UPSELL_DUCKDB_TEMP_DIRECTORY"
 THREADS_ENV = "UPSELL_DUCKDB_THREADS"
 DEFAULT_MEMORY_LIMIT_BYTES = 3 * 1000**3
+# DuckDB 2.0's partitioned execution splits a group-by on an account-sorted parquet file into
+# key-range partitions, each of which scans the whole file again (no row group is pruned): the
+# "last active day" of the features read 55M usage rows four times at 1M accounts, and one
+# cutoff took 12.2 s instead of 9.0 s. Results are the same either way.
+DISABLED_OPTIMIZERS = "partitioned_execution"
 _connections = itertools.count(1)
 
 
@@ -53,6 +58,7 @@ def duckdb_settings() -> dict[str, str]:
     threads = os.environ.get(THREADS_ENV, "").strip()
     if threads:
         settings["threads"] = threads
+    settings["disabled_optimizers"] = DISABLED_OPTIMIZERS
     return settings
 
 

@@ -172,9 +172,10 @@ def _plan(spec: ColumnSpec, dtype: T.DataType, stored_zone: str | None = None,
                 return CoercedColumn(spec, rule, written=written), steps
             return CoercedColumn(spec, rule), [{name: F.to_date(value) if spec.kind == "date" else value}]
         if spec.kind == "date":
-            return (CoercedColumn(spec, rule, bad, zone, written, f"__bad_written_{name}"),
-                    _timestamp_steps(spec, raw, text, bad, zone, local))
-        return CoercedColumn(spec, rule, bad, zone), _timestamp_steps(spec, raw, text, bad, zone)
+            column = CoercedColumn(spec, rule, bad, zone, written, f"__bad_written_{name}")
+            return column, _timestamp_steps(column, raw, text, local)
+        column = CoercedColumn(spec, rule, bad, zone)
+        return column, _timestamp_steps(column, raw, text)
     if spec.kind in ("float", "int"):
         if spec.kind == "int" and isinstance(dtype, T.IntegralType):
             return CoercedColumn(spec, rule), [{name: raw.cast("bigint")}]
@@ -215,8 +216,10 @@ def _to_str(c: Column, dtype: T.DataType) -> Column:
     return trimmed_text(c)
 
 
-def _timestamp_steps(spec: ColumnSpec, raw: Column, text: str, bad: str, zone: str, local: bool = False) -> list[_Step]:
-    name, t = spec.name, F.col(text)
+def _timestamp_steps(column: CoercedColumn, raw: Column, text: str, local: bool = False) -> list[_Step]:
+    """A text timestamp's steps; for a column with ``written`` (a date) also the time as written,
+    and the value read from it when ``local``."""
+    name, t, bad, zone = column.spec.name, F.col(text), column.bad, column.zone
     fast, found, parts = f"__fast_{name}", f"__found_{name}", f"__parts_{name}"
     offset = F.col(found)
     value = _iso_timestamp(t, F.col(fast), F.col(parts))
@@ -228,14 +231,14 @@ def _timestamp_steps(spec: ColumnSpec, raw: Column, text: str, bad: str, zone: s
          zone: F.when(t.isNull(), F.lit(None)).when(offset == "", F.lit("naive")).otherwise(
              F.when(offset == "Z", F.lit("+0000")).otherwise(F.regexp_replace(offset, ":", "")))},
     ]
-    if spec.kind != "date":
+    if column.written is None or column.bad_written is None:
         return [*steps, {name: value}, {bad: F.col(name).isNull() & t.isNotNull()}]
-    written, utc = f"__written_{name}", f"__utc_{name}"
-    read = F.col(written) if local else F.col(utc)
+    written, utc = column.written, f"__utc_{name}"
     return [
         *steps,
         {utc: value, written: _iso_timestamp(t, F.col(fast), F.col(parts), as_written=True)},
-        {name: F.to_date(read), f"__bad_written_{name}": F.col(written).isNull() & t.isNotNull()},
+        {name: F.to_date(F.col(written) if local else F.col(utc)),
+         column.bad_written: F.col(written).isNull() & t.isNotNull()},
         {bad: F.col(name).isNull() & t.isNotNull()},
     ]
 
