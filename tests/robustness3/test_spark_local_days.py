@@ -43,44 +43,39 @@ def test_spark_reads_local_midnight_usage_days_as_written(spark: object, hand_fr
     assert sorted(days) == sorted(hand_frames["usage"]["usage_date"])
 
 
-def _usage_days(data: Path, spark: object) -> tuple[list[pd.Timestamp], list[pd.Timestamp]]:
-    """usage_date as the default loader and as the Spark loader read ``data``, sorted."""
+def _usage_days(hand_frames: dict[str, pd.DataFrame], tmp_path: Path, spark: object, times: list[str], zone: str,
+                fmt: str) -> tuple[list[pd.Timestamp], list[pd.Timestamp]]:
+    """usage_date written as ``times`` in ``zone`` (a zoned parquet column, or text with offsets),
+    as the default loader and as the Spark loader read it back, sorted."""
     from data.load import load_tables
     from pipeline.spark.load import load_tables_spark
 
+    usage = hand_frames["usage"].copy()
+    local = pd.to_datetime(times).tz_localize(zone)
+    usage["usage_date"] = local if fmt == "parquet" else local.strftime("%Y-%m-%dT%H:%M:%S%z")
+    data = write_tables(tmp_path, {"accounts": hand_frames["accounts"], "usage": usage}, fmt)
     duck = load_tables(data).to_pandas("usage")["usage_date"].astype("datetime64[us]")
     on_spark = load_tables_spark(data, spark).to_pandas("usage")["usage_date"].astype("datetime64[us]")
     return sorted(duck), sorted(on_spark)
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("fmt", ["csv", "parquet"])
-def test_local_midnights_across_daylight_saving_time_are_the_days_written(
-        spark: object, hand_frames: dict[str, pd.DataFrame], tmp_path: Path, fmt: str) -> None:
-    # Berlin moves from +01:00 to +02:00 on 2026-03-29: one column, two offsets, all local midnights
-    usage = hand_frames["usage"].copy()
-    usage["usage_date"] = pd.to_datetime(["2026-03-27", "2026-03-28", "2026-03-29", "2026-03-30", "2026-04-02"])
-    local = usage["usage_date"].dt.tz_localize("Europe/Berlin")
-    usage["usage_date"] = local if fmt == "parquet" else local.dt.strftime("%Y-%m-%dT%H:%M:%S%z")
-    data = write_tables(tmp_path, {"accounts": hand_frames["accounts"], "usage": usage}, fmt)
-    duck, on_spark = _usage_days(data, spark)
-    assert on_spark == duck == [pd.Timestamp(d) for d in ("2026-03-27", "2026-03-28", "2026-03-29", "2026-03-30",
-                                                          "2026-04-02")]
+# Berlin moves from +01:00 to +02:00 on 2026-03-29: one column, two offsets, all local midnights
+BERLIN_DAYS = ["2026-03-27", "2026-03-28", "2026-03-29", "2026-03-30", "2026-04-02"]
+# one value at 01:00 in Tokyo: the column is instants, not calendar days, so each takes its UTC day
+# (01:00+09:00 on 10 March is 16:00 on 9 March in UTC; the midnights fall on the day before)
+TOKYO_TIMES = ["2026-03-10 01:00", "2026-03-09 00:00", "2026-02-08 00:00", "2026-02-07 00:00", "2026-01-10 00:00"]
+TOKYO_UTC_DAYS = ["2026-01-09", "2026-02-06", "2026-02-07", "2026-03-08", "2026-03-09"]
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
-def test_zoned_times_that_are_not_all_midnights_take_their_utc_day(
-        spark: object, hand_frames: dict[str, pd.DataFrame], tmp_path: Path, fmt: str) -> None:
-    usage = hand_frames["usage"].copy()
-    # one value at 01:00 in Tokyo: the column is instants, not calendar days (01:00+09:00 is the day before in UTC)
-    usage["usage_date"] = pd.to_datetime(["2026-03-10 01:00", "2026-03-09 00:00", "2026-02-08 00:00", "2026-02-07 00:00", "2026-01-10 00:00"])
-    local = usage["usage_date"].dt.tz_localize("Asia/Tokyo")
-    usage["usage_date"] = local if fmt == "parquet" else local.dt.strftime("%Y-%m-%dT%H:%M:%S%z")
-    data = write_tables(tmp_path, {"accounts": hand_frames["accounts"], "usage": usage}, fmt)
-    duck, on_spark = _usage_days(data, spark)
-    assert on_spark == duck
-    assert pd.Timestamp("2026-03-09") in on_spark and pd.Timestamp("2026-03-10") not in on_spark
+@pytest.mark.parametrize(("times", "zone", "days"), [(BERLIN_DAYS, "Europe/Berlin", BERLIN_DAYS),
+                                                     (TOKYO_TIMES, "Asia/Tokyo", TOKYO_UTC_DAYS)],
+                         ids=["local-midnights-across-dst", "not-all-midnights"])
+def test_zoned_usage_days_match_the_default_loader(spark: object, hand_frames: dict[str, pd.DataFrame], tmp_path: Path,
+                                                   fmt: str, times: list[str], zone: str, days: list[str]) -> None:
+    duck, on_spark = _usage_days(hand_frames, tmp_path, spark, times, zone, fmt)
+    assert on_spark == duck == [pd.Timestamp(d) for d in days]
 
 
 @pytest.mark.slow
