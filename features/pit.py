@@ -188,13 +188,16 @@ def assemble(spine: ir.Table, sources: Sequence[SourceValues], specs: Sequence[F
             if name in schema:
                 raise ValueError(f"intermediate column {name!r} produced twice")
             schema[name] = dtype
-    chain = spine
+    # a self-reference: partials computed from an unmaterialised spine contain it, and a join of
+    # the spine with its own descendants needs a distinct alias on one side
+    base = spine.view()
+    chain = base
     for p in partials:
-        keys = [spine.account_id == p.account_id]
+        keys = [base.account_id == p.account_id]
         if "as_of" in p.columns:  # else values that hold at every cutoff: one row per account
-            keys.append(spine.as_of == p.as_of)
+            keys.append(base.as_of == p.as_of)
         chain = chain.left_join(p, keys)
-    g = chain.select(spine.account_id, spine.as_of,
+    g = chain.select(base.account_id, base.as_of,
                      *[p[c] for p in partials for c in p.columns if c not in ("account_id", "as_of")])
     values: dict[str, ir.Value] = {}
     for s in sources:

@@ -66,3 +66,13 @@ def test_fixture_spine(tables: Tables) -> None:
     got = _members(tables, [T, "2024-04-01"])
     assert {a for a, d in got if d == "2024-03-01"} == {"a1", "a2", "a5"}
     assert {a for a, d in got if d == "2024-04-01"} == {"a1", "a2", "a3"}
+
+
+def test_feature_table_builds_its_own_spine(tables: Tables, features_at_t: pd.DataFrame) -> None:
+    """``feature_table`` without a precomputed spine (its documented default) gives the same rows
+    as ``build_features``: the spine it builds is joined with partials computed from it."""
+    from features import feature_table
+    from features.build import to_canonical_frame
+
+    own = to_canonical_frame(feature_table(tables, [T, "2024-04-01"]).to_pyarrow().to_pandas())
+    pd.testing.assert_frame_equal(own, features_at_t)
