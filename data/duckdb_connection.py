@@ -105,3 +105,22 @@ def release_memory(con: object) -> None:
         pass
     finally:
         raw.execute(f"SET memory_limit = '{limit}'" if limit else "RESET memory_limit")
+
+
+_SIZE_UNITS = {"b": 1, "bytes": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3, "tb": 1000**4,
+               "kib": 1024, "mib": 1024**2, "gib": 1024**3, "tib": 1024**4}
+
+
+def memory_limit_bytes(con: object) -> int | None:
+    """The connection's current ``memory_limit`` in bytes (None when it cannot be read).
+
+    DuckDB reports it as text, to one decimal (``"2.7 GiB"`` for 3 GB), so this is within 5%;
+    callers size their own work against it.
+    """
+    raw = getattr(con, "con", con)
+    try:
+        text = str(raw.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]).strip()  # type: ignore[attr-defined]
+        number, _, unit = text.partition(" ")
+        return int(float(number) * _SIZE_UNITS[(unit or "b").lower()])
+    except Exception:  # noqa: BLE001 - a backend without the setting, or text we do not know
+        return None

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from data.duckdb_connection import (
     MEMORY_LIMIT_ENV, TEMP_DIRECTORY_ENV, THREADS_ENV, connect_duckdb, default_memory_limit, duckdb_settings,
+    memory_limit_bytes,
 )
 from data.errors import UpsellError
 from data.load import load_tables
@@ -87,3 +89,19 @@ def test_partitioned_execution_is_off_on_every_connection(monkeypatch: pytest.Mo
     # group-by (four full scans of 55M rows at 1M accounts); results are the same without it
     monkeypatch.setenv(THREADS_ENV, "1")
     assert _setting(connect_duckdb(), "disabled_optimizers") == "partitioned_execution"
+
+
+@pytest.mark.parametrize(("limit", "expected"), [("3GB", 3 * 1000**3), ("512MB", 512 * 1000**2)])
+def test_memory_limit_bytes_reads_the_setting(limit: str, expected: int) -> None:
+    con = duckdb.connect()
+    con.execute(f"SET memory_limit = '{limit}'")
+    got = memory_limit_bytes(con)
+    assert got is not None and abs(got - expected) / expected < 0.05  # reported to one decimal, in GiB or MiB
+
+
+def test_memory_limit_bytes_is_none_without_the_setting() -> None:
+    class NoSetting:
+        def execute(self, sql: str) -> None:
+            raise RuntimeError("not a DuckDB connection")
+
+    assert memory_limit_bytes(NoSetting()) is None

@@ -177,3 +177,35 @@ def test_read_ahead_stops_the_producer_when_the_consumer_leaves() -> None:
     assert not [t for t in threading.enumerate() if t.name == "feature-batches"]  # the block waited for it
     time.sleep(0.2)
     assert len(produced) == stopped_at
+
+
+def _scratch_compressions(saas_tables: Tables, share: float, monkeypatch: pytest.MonkeyPatch) -> set[str]:
+    """The compressions DuckDB stores a materialised partial with, at a given COMPRESS_SHARE."""
+    monkeypatch.setattr(output, "COMPRESS_SHARE", share)
+    backend = saas_tables.con
+    part = saas_tables["usage"].select("account_id", "usage_date", "metric", "value")
+    with output._scratch_store(backend) as materialise:
+        assert materialise is not None
+        stored = materialise(part)
+        catalog, name = stored.op().namespace.catalog, stored.op().name
+        rows = backend.con.execute(
+            f"SELECT DISTINCT compression FROM pragma_storage_info('\"{catalog}\".main.\"{name}\"')").fetchall()
+    return {r[0] for r in rows}
+
+
+def test_partials_are_compressed_only_past_the_memory_budget(saas_tables: Tables,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Small builds skip the checkpoint (compressing costs more time than it saves memory);
+    once the stored partials pass their share of DuckDB's memory limit, they are compressed."""
+    assert _scratch_compressions(saas_tables, 1e9, monkeypatch) == {"Uncompressed"}
+    assert "Uncompressed" not in _scratch_compressions(saas_tables, 0.0, monkeypatch)
+
+
+def test_compressed_or_not_the_file_is_the_same(saas_tables: Tables, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    files = []
+    for share in (0.0, 1e9):
+        monkeypatch.setattr(output, "COMPRESS_SHARE", share)
+        files.append(tmp_path / f"share_{share}.parquet")
+        write_feature_parquet(saas_tables, CUTOFFS, files[-1])
+    assert files[0].read_bytes() == files[1].read_bytes()
