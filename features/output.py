@@ -4,8 +4,9 @@
 frame: it runs the one multi-cutoff query (``feature_table``: all cutoffs in one pass), with the
 canonical types and row order of ``build_features`` applied by the engine, and streams the result
 to parquet in fixed-size row groups. On DuckDB the rows arrive as Arrow record batches, so memory
-stays bounded by DuckDB's ``memory_limit`` (it spills its sort to disk) plus a couple of row groups
-whatever the number of rows. Other backends (PySpark) have no streaming result in Ibis: there the
+stays bounded by DuckDB's ``memory_limit`` plus a couple of row groups whatever the number of
+rows; the partial results are kept in a scratch database (``features.scratch``), and a result too
+large to sort in memory is read one cutoff at a time instead of spilling its sort to disk. Other backends (PySpark) have no streaming result in Ibis: there the
 result is collected on the driver as Arrow first (the ibis backend's ``to_pyarrow_batches``) and
 then written the same way, the same bytes; for results beyond the driver's memory use
 ``pipeline.spark.job.run_spark_features`` with a dataset directory, which Spark's executors write.
@@ -16,7 +17,7 @@ import itertools
 import os
 import queue
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,19 +28,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from data.atomic import atomic_path
-from data.duckdb_connection import memory_limit_bytes
 from features.build import cached_feature_table, present_features
 from features.pit import normalise_cutoffs
 from features.registry import FeatureSpec
+from features.scratch import ScratchStore, scratch_store
 
 ROW_GROUP_ROWS = 131_072  # fixed: the same rows always split into the same row groups
 # Rows per batch fetched from the engine: smaller than a row group, so the batches read ahead
 # (``_read_ahead``) add a few MB, not whole row groups, to the peak (the file is the same).
 FETCH_ROWS = 32_768
 _views = itertools.count(1)
-# Stored partials above this share of DuckDB's memory limit are compressed (``_scratch_store``).
-COMPRESS_SHARE = 0.25
-_BYTES_PER_VALUE = 8  # a rough uncompressed size: numbers and timestamps are 8 bytes, ids a little more
 PARQUET_OPTIONS: dict[str, object] = {"compression": "zstd", "write_statistics": True}  # + dictionaries for text columns
 
 
@@ -79,12 +77,13 @@ def write_feature_parquet(tables: Mapping[str, ir.Table], cutoffs: Iterable[obje
         raise ValueError(f"row_group_rows must be at least 1, not {row_group_rows}")
     cuts = normalise_cutoffs(cutoffs)
     backend = tables[next(iter(tables))].get_backend() if tables else None
-    with _scratch_store(backend) as materialise, \
-            cached_feature_table(tables, cuts, metrics=metrics, materialise=materialise) as features:
+    with scratch_store(backend, cuts) as store, \
+            cached_feature_table(tables, cuts, metrics=metrics, materialise=store and store.materialise,
+                                 restrict=store and store.restrict) as features:
         expr = canonical_feature_table(features)
         schema = canonical_schema(present_features(expr.columns))
         with atomic_path(path) as tmp:
-            rows = _stream_to_parquet(expr, schema, tmp, row_group_rows)
+            rows = _stream_to_parquet(expr, schema, tmp, row_group_rows, store)
     return FeatureWriteResult(rows=rows, columns=tuple(schema.names), path=Path(path), cutoffs=tuple(cuts))
 
 
@@ -105,48 +104,11 @@ def canonical_schema(specs: Sequence[FeatureSpec]) -> pa.Schema:
     return pa.schema(fields)
 
 
-@contextmanager
-def _scratch_store(backend: object) -> Iterator[Callable[[ir.Table], ir.Table] | None]:
-    """Where the partial results live while the final query streams: on DuckDB, an in-memory
-    database attached for this write and detached after it; elsewhere ``None`` (the backend's
-    own ``Table.cache``).
-
-    Once the partials stored so far would take more than ``COMPRESS_SHARE`` of DuckDB's memory
-    limit, each store is followed by a checkpoint, which compresses them to about a quarter of
-    their memory, so less of them spills while the final query runs (twelve cutoffs at a million
-    accounts). Smaller builds skip the checkpoints: compressing costs more than it saves there
-    (twelve cutoffs at 100k accounts: about 0.9 s of 11). The rows are the same either way.
-    """
-    if getattr(backend, "name", None) != "duckdb":
-        yield None
-        return
-    scratch = f"upsell_features_scratch_{os.getpid()}_{next(_views)}"
-    backend.raw_sql(f'ATTACH \':memory:\' AS "{scratch}" (COMPRESS)')  # type: ignore[attr-defined]
-    names = itertools.count(1)
-    limit = memory_limit_bytes(backend)
-    budget = limit * COMPRESS_SHARE if limit is not None else 0.0
-    stored = 0.0
-
-    def materialise(table: ir.Table) -> ir.Table:
-        nonlocal stored
-        name = f"part_{next(names)}"
-        kept = backend.create_table(name, table, database=(scratch, "main"))  # type: ignore[attr-defined]
-        rows = backend.con.execute(f'SELECT count(*) FROM "{scratch}".main."{name}"').fetchall()[0][0]  # type: ignore[attr-defined]
-        stored += rows * len(kept.columns) * _BYTES_PER_VALUE
-        if stored > budget:
-            backend.raw_sql(f'CHECKPOINT "{scratch}"')  # type: ignore[attr-defined]  # compresses all stored so far
-        return kept
-
-    try:
-        yield materialise
-    finally:
-        backend.raw_sql(f'DETACH DATABASE IF EXISTS "{scratch}"')  # type: ignore[attr-defined]
-
-
-def _stream_to_parquet(expr: ir.Table, schema: pa.Schema, path: Path, row_group_rows: int) -> int:
+def _stream_to_parquet(expr: ir.Table, schema: pa.Schema, path: Path, row_group_rows: int,
+                       store: ScratchStore | None = None) -> int:
     """Write ``expr``'s rows to ``path`` in row groups of exactly ``row_group_rows`` (the last one shorter)."""
     rows = 0
-    with _record_batches(expr, min(row_group_rows, FETCH_ROWS)) as batches, \
+    with _record_batches(expr, min(row_group_rows, FETCH_ROWS), store) as batches, \
             _read_ahead(b.cast(schema) for b in batches) as ready:
         text = [f.name for f in schema if pa.types.is_string(f.type)]  # numbers: plain encoding writes faster and smaller
         with pq.ParquetWriter(path, schema, use_dictionary=text, **PARQUET_OPTIONS) as writer:  # type: ignore[arg-type]
@@ -210,30 +172,43 @@ def _read_ahead(items: Iterator[pa.RecordBatch], depth: int = 1) -> Iterator[Ite
 
 
 @contextmanager
-def _record_batches(expr: ir.Table, batch_rows: int) -> Iterator[pa.RecordBatchReader]:
+def _record_batches(expr: ir.Table, batch_rows: int,
+                    store: ScratchStore | None = None) -> Iterator[Iterator[pa.RecordBatch]]:
     """``expr``'s result as a stream of Arrow record batches.
 
     DuckDB: a streaming reader over a view of the expression (Ibis 12's own
-    ``to_pyarrow_batches`` calls a cursor method DuckDB 2.0 removed). Other backends: Ibis's
-    ``to_pyarrow_batches``, which on PySpark collects the whole result first.
+    ``to_pyarrow_batches`` calls a cursor method DuckDB 2.0 removed); when ``store`` reads one
+    cutoff at a time, one reader per cutoff in order (the rows are ordered by cutoff first, so
+    the stream is the same). Other backends: Ibis's ``to_pyarrow_batches``, which on PySpark
+    collects the whole result first.
     """
     backend = expr.get_backend()
     if backend.name != "duckdb":
         reader = expr.to_pyarrow_batches(chunk_size=batch_rows)
         try:
-            yield reader
+            yield iter(reader)
         finally:
             reader.close()
         return
     view = f"upsell_feature_stream_{os.getpid()}_{next(_views)}"
     backend.create_view(view, expr, overwrite=True)  # registers any in-memory tables the query uses
+    steps = store.cutoffs if store is not None and store.per_cutoff else (None,)
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        for cutoff in steps:
+            if cutoff is not None:
+                store.select_cutoff(cutoff)  # type: ignore[union-attr]
+            reader = backend.con.sql(f'SELECT * FROM "{view}"').to_arrow_reader(batch_rows)  # type: ignore[attr-defined]
+            try:
+                yield from reader
+            finally:
+                reader.close()
+
+    stream = batches()
     try:
-        reader = backend.con.sql(f'SELECT * FROM "{view}"').to_arrow_reader(batch_rows)  # type: ignore[attr-defined]
-        try:
-            yield reader
-        finally:
-            reader.close()
+        yield stream
     finally:
+        stream.close()
         backend.drop_view(view, force=True)
 
 

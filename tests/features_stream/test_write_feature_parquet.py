@@ -12,9 +12,11 @@ import pyarrow.parquet as pq
 import pytest
 
 import features.output as output
+import features.scratch as scratch
 from data.tables import Tables
 from features import build_features
 from features.output import FeatureWriteResult, write_feature_parquet
+from features.pit import normalise_cutoffs
 from tests.features.conftest import fixture_frames
 from tests.features_stream.conftest import CUTOFFS
 
@@ -181,12 +183,12 @@ def test_read_ahead_stops_the_producer_when_the_consumer_leaves() -> None:
 
 def _scratch_compressions(saas_tables: Tables, share: float, monkeypatch: pytest.MonkeyPatch) -> set[str]:
     """The compressions DuckDB stores a materialised partial with, at a given COMPRESS_SHARE."""
-    monkeypatch.setattr(output, "COMPRESS_SHARE", share)
+    monkeypatch.setattr(scratch, "COMPRESS_SHARE", share)
     backend = saas_tables.con
     part = saas_tables["usage"].select("account_id", "usage_date", "metric", "value")
-    with output._scratch_store(backend) as materialise:
-        assert materialise is not None
-        stored = materialise(part)
+    with scratch.scratch_store(backend, normalise_cutoffs(CUTOFFS)) as store:
+        assert store is not None
+        stored = store.materialise(part)
         catalog, name = stored.op().namespace.catalog, stored.op().name
         rows = backend.con.execute(
             f"SELECT DISTINCT compression FROM pragma_storage_info('\"{catalog}\".main.\"{name}\"')").fetchall()
@@ -201,11 +203,51 @@ def test_partials_are_compressed_only_past_the_memory_budget(saas_tables: Tables
     assert "Uncompressed" not in _scratch_compressions(saas_tables, 0.0, monkeypatch)
 
 
-def test_compressed_or_not_the_file_is_the_same(saas_tables: Tables, tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    files = []
-    for share in (0.0, 1e9):
-        monkeypatch.setattr(output, "COMPRESS_SHARE", share)
-        files.append(tmp_path / f"share_{share}.parquet")
-        write_feature_parquet(saas_tables, CUTOFFS, files[-1])
-    assert files[0].read_bytes() == files[1].read_bytes()
+def _cutoffs_selected(monkeypatch: pytest.MonkeyPatch) -> list[pd.Timestamp]:
+    chosen: list[pd.Timestamp] = []
+    real = scratch.ScratchStore.select_cutoff
+
+    def spy(self: scratch.ScratchStore, cutoff: pd.Timestamp) -> None:
+        chosen.append(cutoff)
+        real(self, cutoff)
+
+    monkeypatch.setattr(scratch.ScratchStore, "select_cutoff", spy)
+    return chosen
+
+
+@pytest.mark.parametrize(("compress", "per_cutoff"), [(0.0, 0.0), (1e9, 0.0), (0.0, 1e9)])
+def test_the_file_is_the_same_however_partials_are_kept_and_read(
+        saas_tables: Tables, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, compress: float, per_cutoff: float) -> None:
+    """Compressed or not, read in one query or one cutoff at a time: the same bytes as the
+    default (a small build: uncompressed, one query)."""
+    expected = tmp_path / "default.parquet"
+    write_feature_parquet(saas_tables, CUTOFFS, expected, row_group_rows=300)
+    monkeypatch.setattr(scratch, "COMPRESS_SHARE", compress)
+    monkeypatch.setattr(scratch, "PER_CUTOFF_SHARE", per_cutoff)
+    chosen = _cutoffs_selected(monkeypatch)
+    out = tmp_path / "variant.parquet"
+    write_feature_parquet(saas_tables, CUTOFFS, out, row_group_rows=300)
+    assert out.read_bytes() == expected.read_bytes()
+    # one query: only the store's initial choice; one cutoff at a time: then every cutoff in order
+    stepped = [str(c.date()) for c in chosen[1:]]
+    assert stepped == (CUTOFFS if per_cutoff == 0.0 else [])
+
+
+def test_one_cutoff_at_a_time_leaves_nothing_on_the_connection(saas_tables: Tables, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(scratch, "PER_CUTOFF_SHARE", 0.0)
+    raw = saas_tables.con.con  # type: ignore[attr-defined]
+    query = "SELECT view_name FROM duckdb_views() WHERE NOT internal AND view_name NOT LIKE 'ibis_pandas_memtable_%'"
+    views = sorted(raw.execute(query).fetchall())
+    variables = raw.execute("SELECT name FROM duckdb_variables()").fetchall()
+    write_feature_parquet(saas_tables, CUTOFFS, tmp_path / "f.parquet")
+    assert sorted(raw.execute(query).fetchall()) == views
+    assert raw.execute("SELECT name FROM duckdb_variables()").fetchall() == variables
+
+
+def test_a_single_cutoff_is_never_read_cutoff_by_cutoff(saas_tables: Tables, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(scratch, "PER_CUTOFF_SHARE", 0.0)
+    chosen = _cutoffs_selected(monkeypatch)
+    write_feature_parquet(saas_tables, CUTOFFS[:1], tmp_path / "f.parquet")
+    assert len(chosen) == 1  # the store's initial choice only
