@@ -9,7 +9,7 @@ before, so the window join reaches back 60 days. Per-metric columns are named wi
 
 Two aggregation levels over one scan of the window: first one row per (account, cutoff, day)
 holding the day's activity and each metric's value and utilisation side by side, then one row
-per (account, cutoff). Day counts become plain sums and "the latest reading" an ``argmax`` over
+per (account, cutoff). Day counts become plain sums and "the latest reading" a ``MAX_BY`` over
 unique days, so nothing needs COUNT DISTINCT or window functions over the large table.
 """
 from __future__ import annotations
@@ -22,7 +22,8 @@ import pandas as pd
 
 from data.errors import UpsellError
 from features.pit import (
-    SourceValues, assemble, days_between, exact_sum, latest_before, spine_cutoff_values, timestamp_literal, trend, window_join,
+    SourceValues, assemble, days_between, exact_sum, latest_before, latest_value, spine_cutoff_values, timestamp_literal,
+    trend, window_join,
 )
 from features.registry import PER_METRIC_TEMPLATES, check_metric_names, expand_metric, feature_registry, metric_key
 
@@ -75,7 +76,7 @@ def usage_values(tables: Mapping[str, ir.Table], spine: ir.Table, metrics: Seque
         "use_active_days_30d": (recent & d.active).sum(),
         "use_util_max_30d": d.util.max(where=recent),
         "use_active_users_max_30d": d.users.max(where=recent),
-        "use_active_users_last": d.users.argmax(d.day, where=recent & d.users.notnull()),
+        "use_active_users_last": latest_value(d.users, d.day, where=recent & d.users.notnull()),
         **{f"use_days_above_{pct}pct_30d": (recent & (d.util >= pct / 100)).sum() for pct in THRESHOLDS},
     }
     for key in keys:
@@ -84,7 +85,7 @@ def usage_values(tables: Mapping[str, ir.Table], spine: ir.Table, metrics: Seque
         aggs[name["use_{metric}_value_30d"]] = exact_sum(v, where=recent)
         aggs[f"_use_{key}_prev"] = exact_sum(v, where=~recent)
         aggs[f"_use_{key}_rows"] = v.count()
-        aggs[name["use_{metric}_util_last"]] = u.argmax(d.day, where=recent & u.notnull())
+        aggs[name["use_{metric}_util_last"]] = latest_value(u, d.day, where=recent & u.notnull())
         aggs[name["use_{metric}_util_max_30d"]] = u.max(where=recent)
     values = d.group_by(["account_id", "as_of"]).agg(**aggs)
     # The latest active row's time, truncated to its day afterwards (in ``finish``): the day of
