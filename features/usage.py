@@ -84,7 +84,6 @@ def usage_values(tables: Mapping[str, ir.Table], spine: ir.Table, metrics: Seque
         v, u = d[f"v_{key}"], d[f"u_{key}"]
         aggs[name["use_{metric}_value_30d"]] = exact_sum(v, where=recent)
         aggs[f"_use_{key}_prev"] = exact_sum(v, where=~recent)
-        aggs[f"_use_{key}_rows"] = v.count()
         aggs[name["use_{metric}_util_last"]] = latest_value(u, d.day, where=recent & u.notnull())
         aggs[name["use_{metric}_util_max_30d"]] = u.max(where=recent)
     values = d.group_by(["account_id", "as_of"]).agg(**aggs)
@@ -100,7 +99,8 @@ def usage_values(tables: Mapping[str, ir.Table], spine: ir.Table, metrics: Seque
         for key in keys:
             name = {t.name: expand_metric(t, key).name for t in PER_METRIC_TEMPLATES}
             out[name["use_{metric}_trend_30d"]] = t = trend(g[name["use_{metric}_value_30d"]], g[f"_use_{key}_prev"])
-            seen = g[f"_use_{key}_rows"].fill_null(0) > 0
+            # a sum over no readings is null: the metric was read in the 60 days iff either sum is not
+            seen = g[name["use_{metric}_value_30d"]].notnull() | g[f"_use_{key}_prev"].notnull()
             trends.append(ibis.ifelse(seen, t, 0.0))
             present.append(seen.cast("float64"))
             util_lasts.append(g[name["use_{metric}_util_last"]])
