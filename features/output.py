@@ -6,10 +6,11 @@ canonical types and row order of ``build_features`` applied by the engine, and s
 to parquet in fixed-size row groups. On DuckDB the rows arrive as Arrow record batches, so memory
 stays bounded by DuckDB's ``memory_limit`` plus a couple of row groups whatever the number of
 rows; the partial results are kept in a scratch database (``features.scratch``), and a result too
-large to sort in memory is read one cutoff at a time instead of spilling its sort to disk. Other backends (PySpark) have no streaming result in Ibis: there the
-result is collected on the driver as Arrow first (the ibis backend's ``to_pyarrow_batches``) and
-then written the same way, the same bytes; for results beyond the driver's memory use
-``pipeline.spark.job.run_spark_features`` with a dataset directory, which Spark's executors write.
+large to sort in memory is read one cutoff at a time instead of spilling its sort to disk. Other
+backends (PySpark) have no streaming result in Ibis: there the result is collected on the driver
+as Arrow first (the ibis backend's ``to_pyarrow_batches``) and then written the same way, the
+same bytes; for results beyond the driver's memory use ``pipeline.spark.job.run_spark_features``
+with a dataset directory, which Spark's executors write.
 """
 from __future__ import annotations
 
