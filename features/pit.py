@@ -105,14 +105,17 @@ def _max_by(arg: idt.float64, key: idt.timestamp) -> idt.float64:  # type: ignor
 
 def latest_value(value: ir.NumericValue, time: ir.TimestampValue,
                  where: ir.BooleanValue | None = None) -> ir.FloatingValue:
-    """The value at the latest ``time`` of a group (under ``where``), as float64.
+    """The latest non-null value of a group (of its rows under ``where``) by ``time``, as float64.
 
-    ``time`` must be unique within each group: at a tie the engine may pick either value. Ibis's
+    Rows with a null value are always left out: engines disagree on them (DuckDB's ARG_MAX skips
+    them, Spark's MAX_BY may return the null). ``time`` must be unique among a group's rows with a
+    value: at a tie the engine may pick either value. Ibis's
     own ``argmax`` compiles to an ordered ``FIRST`` on DuckDB, whose variable-size state made the
     12-cutoff usage aggregation spill (at 1M accounts); ``MAX_BY`` keeps a value and a
     timestamp per group.
     """
-    return _max_by(value.cast("float64"), time.cast("timestamp"), where=where)
+    known = value.notnull() if where is None else where & value.notnull()
+    return _max_by(value.cast("float64"), time.cast("timestamp"), where=known)
 
 
 def timestamp_literal(value: pd.Timestamp) -> ir.TimestampScalar:

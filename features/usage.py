@@ -76,7 +76,7 @@ def usage_values(tables: Mapping[str, ir.Table], spine: ir.Table, metrics: Seque
         "use_active_days_30d": (recent & d.active).sum(),
         "use_util_max_30d": d.util.max(where=recent),
         "use_active_users_max_30d": d.users.max(where=recent),
-        "use_active_users_last": latest_value(d.users, d.day, where=recent & d.users.notnull()),
+        "use_active_users_last": latest_value(d.users, d.day, where=recent),
         **{f"use_days_above_{pct}pct_30d": (recent & (d.util >= pct / 100)).sum() for pct in THRESHOLDS},
     }
     for key in keys:
@@ -84,7 +84,7 @@ def usage_values(tables: Mapping[str, ir.Table], spine: ir.Table, metrics: Seque
         v, u = d[f"v_{key}"], d[f"u_{key}"]
         aggs[name["use_{metric}_value_30d"]] = exact_sum(v, where=recent)
         aggs[f"_use_{key}_prev"] = exact_sum(v, where=~recent)
-        aggs[name["use_{metric}_util_last"]] = latest_value(u, d.day, where=recent & u.notnull())
+        aggs[name["use_{metric}_util_last"]] = latest_value(u, d.day, where=recent)
         aggs[name["use_{metric}_util_max_30d"]] = u.max(where=recent)
     values = d.group_by(["account_id", "as_of"]).agg(**aggs)
     # The latest active row's time, truncated to its day afterwards (in ``finish``): the day of

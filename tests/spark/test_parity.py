@@ -104,3 +104,11 @@ def test_nightly_engine_spark_publishes_the_same_scored_list(spark, champion: st
     on_spark = run_nightly(saas_dir, AS_OF, "saas", tmp_path / "spark", engine="spark")
     assert on_spark.manifest["engine"] == "spark" and on_spark.run_id == duck.run_id
     assert_same(pd.read_parquet(duck.scored_path), pd.read_parquet(on_spark.scored_path), "nightly scored list")
+
+
+def test_latest_value_matches_duckdb_with_nulls_and_filters(spark) -> None:
+    """MAX_BY differs between the engines on null values; latest_value leaves those rows out on both."""
+    from pipeline.spark.backend import connect
+    from tests.features.test_latest_value import _check, _latest
+
+    _check(_latest(connect(spark)))
