@@ -3,6 +3,7 @@
     python benchmarks/features_bench.py                       # 100k accounts
     python benchmarks/features_bench.py --accounts 100000 1000000
     python benchmarks/features_bench.py --data-root DIR       # where generated data sets are kept
+    python benchmarks/features_bench.py --repeat 3            # medians of 3 interleaved rounds (steadier ratios)
 
 For each scale, every measurement runs in its own subprocess (so peak RSS is that work's own):
   floor   DuckDB reads every input column once: max(hash(col)) per column (plain max() would be
@@ -29,6 +30,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -166,11 +168,25 @@ CHILDREN: dict[str, Callable[[Path], tuple[float, float]]] = {
 }
 
 
+def _measure(kinds: list[str], data: Path, rounds: int) -> dict[str, dict[str, float]]:
+    """Every kind once per round, rounds one after another, so a machine that speeds up or slows
+    down during the run moves every kind alike; times are the median over rounds, RSS the peak."""
+    runs: dict[str, list[dict[str, float]]] = {k: [] for k in kinds}
+    for _ in range(rounds):
+        for k in kinds:
+            runs[k].append(run_child(k, data))
+    return {k: {"seconds": statistics.median(x["seconds"] for x in v),
+                "cpu_seconds": statistics.median(x["cpu_seconds"] for x in v),
+                "peak_rss_mb": max(x["peak_rss_mb"] for x in v)} for k, v in runs.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--accounts", type=int, nargs="+", default=[100_000])
     parser.add_argument("--data-root", type=Path, default=Path(tempfile.gettempdir()) / "upsell-features-bench")
     parser.add_argument("--skip-pandas", action="store_true")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="rounds of every measurement, interleaved; each is reported as its median")
     parser.add_argument("--child", choices=list(CHILDREN), help=argparse.SUPPRESS)
     parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -188,9 +204,10 @@ def main() -> None:
         kinds = ["floor", "one", "twelve"]
         if n == smallest and n < LARGE:  # whole frames at 1M: ~10 GB (twelve_frame), ~16 GB (pandas)
             kinds += ["one_frame", "twelve_frame"] + ([] if args.skip_pandas else ["pandas"])
-        r = {k: run_child(k, data) for k in kinds}
+        r = _measure(kinds, data, max(args.repeat, 1))
         results[n] = r
-        print(f"\nsaas, {n:,} accounts ({size:,.0f} MB parquet), cutoff {CUTOFF}; twelve = {TWELVE[0]}..{TWELVE[-1]}")
+        print(f"\nsaas, {n:,} accounts ({size:,.0f} MB parquet), cutoff {CUTOFF}; twelve = {TWELVE[0]}..{TWELVE[-1]}"
+              + (f"; median of {args.repeat} interleaved rounds" if args.repeat > 1 else ""))
         print(f"{'measurement':<34}{'seconds':>10}{'CPU s':>10}{'peak RSS MB':>14}")
         for k in kinds:
             print(f"{k:<34}{r[k]['seconds']:>10.2f}{r[k]['cpu_seconds']:>10.2f}{r[k]['peak_rss_mb']:>14.0f}")
