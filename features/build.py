@@ -20,6 +20,7 @@ from features.pit import SourceValues, assemble, normalise_cutoffs
 from features.purchases import purchases_values
 from features.registry import SOURCES, FeatureSpec, feature_registry, match_per_metric, metric_key
 from features.spine import build_spine
+from features.staging import staged_inputs
 from features.subscriptions import subscriptions_values
 from features.support import support_values
 from features.usage import usage_metrics, usage_values
@@ -115,17 +116,18 @@ def build_features(tables: Mapping[str, ir.Table], cutoffs: Iterable[object] | o
     categorical ones strings; columns ``account_id``, ``as_of`` then features in registry order.
     """
     cuts = normalise_cutoffs(cutoffs)
-    spine = build_spine(tables, cuts).cache()
-    cache: list[ir.Table] = [spine]
-    try:
-        # via Arrow: Ibis's own to_pandas conversion is several times slower on wide results
-        frame = feature_table(tables, cuts, spine=spine, metrics=metrics, cache=cache).to_pyarrow().to_pandas()
-    finally:
-        for table in cache:
-            _release(table)
-        # the result is in pandas now: what DuckDB kept for the query goes back to the OS (the
-        # nightly job scores next and would otherwise hold both)
-        release_memory(ibis.get_backend(spine))
+    with staged_inputs(tables, cuts) as tables:
+        spine = build_spine(tables, cuts).cache()
+        cache: list[ir.Table] = [spine]
+        try:
+            # via Arrow: Ibis's own to_pandas conversion is several times slower on wide results
+            frame = feature_table(tables, cuts, spine=spine, metrics=metrics, cache=cache).to_pyarrow().to_pandas()
+        finally:
+            for table in cache:
+                _release(table)
+    # the result is in pandas now: what DuckDB kept for the query goes back to the OS (the
+    # nightly job scores next and would otherwise hold both)
+    release_memory(ibis.get_backend(spine))
     return to_canonical_frame(frame)
 
 
@@ -133,7 +135,8 @@ def build_features(tables: Mapping[str, ir.Table], cutoffs: Iterable[object] | o
 def cached_feature_table(tables: Mapping[str, ir.Table], cutoffs: Iterable[object] | object, *,
                          metrics: Sequence[str] | None = None,
                          materialise: Callable[[ir.Table], ir.Table] | None = None,
-                         restrict: Callable[[ir.Table], ir.Table] | None = None) -> Iterator[ir.Table]:
+                         restrict: Callable[[ir.Table], ir.Table] | None = None,
+                         stage: Callable[[ir.Table], ir.Table] | None = None) -> Iterator[ir.Table]:
     """``feature_table`` with its spine (and, at several cutoffs, its partial results)
     materialised on the backend, as ``build_features`` runs it; cached tables are released when
     the block ends.
@@ -141,18 +144,21 @@ def cached_feature_table(tables: Mapping[str, ir.Table], cutoffs: Iterable[objec
     For callers that consume the result otherwise than as one pandas frame (e.g. streamed to a
     file by ``features.output.write_feature_parquet``): consume it inside the block. With
     ``materialise``, the spine and partials are stored by it instead of ``Table.cache`` (and
-    dropping them is the caller's business); ``restrict`` is passed on to ``feature_table``.
+    dropping them is the caller's business); ``restrict`` is passed on to ``feature_table``. At
+    several cutoffs small source tables are copied first (``features.staging``), by ``stage``
+    when given.
     """
     cuts = normalise_cutoffs(cutoffs)
-    unmaterialised = build_spine(tables, cuts)
-    spine = materialise(unmaterialised) if materialise is not None else unmaterialised.cache()
-    cache: list[ir.Table] = [spine]
-    try:
-        yield feature_table(tables, cuts, spine=spine, metrics=metrics, cache=cache, materialise=materialise,
-                            restrict=restrict)
-    finally:
-        for table in cache:
-            _release(table)
+    with staged_inputs(tables, cuts, stage) as tables:
+        unmaterialised = build_spine(tables, cuts)
+        spine = materialise(unmaterialised) if materialise is not None else unmaterialised.cache()
+        cache: list[ir.Table] = [spine]
+        try:
+            yield feature_table(tables, cuts, spine=spine, metrics=metrics, cache=cache, materialise=materialise,
+                                restrict=restrict)
+        finally:
+            for table in cache:
+                _release(table)
 
 
 def to_canonical_frame(frame: pd.DataFrame) -> pd.DataFrame:

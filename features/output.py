@@ -80,7 +80,7 @@ def write_feature_parquet(tables: Mapping[str, ir.Table], cutoffs: Iterable[obje
     backend = tables[next(iter(tables))].get_backend() if tables else None
     with scratch_store(backend, cuts) as store, \
             cached_feature_table(tables, cuts, metrics=metrics, materialise=store and store.materialise,
-                                 restrict=store and store.restrict) as features:
+                                 restrict=store and store.restrict, stage=store and store.stage) as features:
         expr = canonical_feature_table(features)
         schema = canonical_schema(present_features(expr.columns))
         with atomic_path(path) as tmp:

@@ -1,7 +1,8 @@
 """Where a multi-cutoff feature write keeps its partial results on DuckDB, and how it reads them back.
 
 ``write_feature_parquet`` stores the spine and every partial result here before the final query
-joins them. Two decisions are made from their size against DuckDB's memory limit, so a small
+joins them, and the copies of small source tables a multi-cutoff build makes first
+(``features.staging``). Two decisions are made from their size against DuckDB's memory limit, so a small
 build pays for neither and a large one does not spill gigabytes to disk:
 
 * compression: once the stored partials would pass ``COMPRESS_SHARE`` of the limit, each store is
@@ -31,6 +32,7 @@ from data.duckdb_connection import memory_limit_bytes
 
 COMPRESS_SHARE = 0.25
 PER_CUTOFF_SHARE = 0.5
+NO_AUTOMATIC_CHECKPOINT = "1000 GiB"
 _BYTES_PER_VALUE = 8  # a rough uncompressed size: numbers and timestamps are 8 bytes, ids a little more
 _stores = itertools.count(1)
 
@@ -55,17 +57,25 @@ class ScratchStore:
         return f"{self.database}_as_of"
 
     def materialise(self, table: ir.Table) -> ir.Table:
-        """Store ``table`` in the scratch database and return it from there."""
-        name = f"part_{next(self._names)}"
-        kept = self.backend.create_table(name, table, database=(self.database, "main"))  # type: ignore[attr-defined]
-        rows = self._execute(f'SELECT count(*) FROM "{self.database}".main."{name}"')[0][0]
+        """Store a partial result (the spine first) in the scratch database and return it from there."""
+        kept, rows = self._store(table, "part")
         if self.first_rows is None:
             self.first_rows = rows
         self.stored_columns += len(kept.columns)
+        return kept
+
+    def stage(self, table: ir.Table) -> ir.Table:
+        """Store a copy of a source table (``features.staging``); it is not part of the result."""
+        return self._store(table, "input")[0]
+
+    def _store(self, table: ir.Table, prefix: str) -> tuple[ir.Table, int]:
+        name = f"{prefix}_{next(self._names)}"
+        kept = self.backend.create_table(name, table, database=(self.database, "main"))  # type: ignore[attr-defined]
+        rows = self._execute(f'SELECT count(*) FROM "{self.database}".main."{name}"')[0][0]
         self.stored_bytes += rows * len(kept.columns) * _BYTES_PER_VALUE
         if self.limit is None or self.stored_bytes > self.limit * COMPRESS_SHARE:
             self.backend.raw_sql(f'CHECKPOINT "{self.database}"')  # type: ignore[attr-defined]  # compresses all stored so far
-        return kept
+        return kept, rows
 
     def restrict(self, table: ir.Table) -> ir.Table:
         """``table`` as the final query should read it: in one-cutoff-at-a-time mode, a view of
@@ -100,13 +110,23 @@ def scratch_store(backend: object, cutoffs: Sequence[pd.Timestamp]) -> Iterator[
         yield None
         return
     database = f"upsell_features_scratch_{os.getpid()}_{next(_stores)}"
-    backend.raw_sql(f'ATTACH \':memory:\' AS "{database}" (COMPRESS)')  # type: ignore[attr-defined]
-    store = ScratchStore(backend, database, tuple(cutoffs), memory_limit_bytes(backend))
-    store.select_cutoff(cutoffs[0])
+    # DuckDB checkpoints (here: compresses) a database by itself once 16 MiB of changes pile up,
+    # which cost 0.4 s of a 12-cutoff build at 100k accounts for memory nobody needed; the store
+    # decides that itself. The setting is the connection's, so it is restored afterwards (the
+    # sources are only read meanwhile).
+    threshold = str(backend.con.execute(  # type: ignore[attr-defined]
+        "SELECT current_setting('checkpoint_threshold')").fetchall()[0][0])
+    backend.raw_sql(f"SET checkpoint_threshold = '{NO_AUTOMATIC_CHECKPOINT}'")  # type: ignore[attr-defined]
     try:
-        yield store
+        backend.raw_sql(f'ATTACH \':memory:\' AS "{database}" (COMPRESS)')  # type: ignore[attr-defined]
+        store = ScratchStore(backend, database, tuple(cutoffs), memory_limit_bytes(backend))
+        store.select_cutoff(cutoffs[0])
+        try:
+            yield store
+        finally:
+            for view in store.views:
+                backend.raw_sql(f'DROP VIEW IF EXISTS "{view}"')  # type: ignore[attr-defined]
+            backend.raw_sql(f"RESET VARIABLE {store.variable}")  # type: ignore[attr-defined]
+            backend.raw_sql(f'DETACH DATABASE IF EXISTS "{database}"')  # type: ignore[attr-defined]
     finally:
-        for view in store.views:
-            backend.raw_sql(f'DROP VIEW IF EXISTS "{view}"')  # type: ignore[attr-defined]
-        backend.raw_sql(f"RESET VARIABLE {store.variable}")  # type: ignore[attr-defined]
-        backend.raw_sql(f'DETACH DATABASE IF EXISTS "{database}"')  # type: ignore[attr-defined]
+        backend.raw_sql(f"SET checkpoint_threshold = '{threshold}'")  # type: ignore[attr-defined]

@@ -16,6 +16,7 @@ from features.labels import label_table
 from features.pit import normalise_cutoffs
 from features.registry import feature_spec
 from features.spine import build_spine
+from features.staging import staged_inputs
 
 
 def snapshot_cutoffs(as_of: object, horizon_days: int = 90, n_snapshots: int = 12, freq: str = "MS") -> list[pd.Timestamp]:
@@ -47,20 +48,21 @@ def build_training_frame(tables: Mapping[str, ir.Table], label: str = "expansion
     chosen = [c for c in chosen if c + horizon <= end]
     if not chosen:
         raise UpsellError(f"no snapshot has its {horizon_days}-day label window ending on or before {end.date()}")
-    spine = build_spine(tables, chosen).cache()
-    cache: list[ir.Table] = [spine]
-    try:
-        feats = feature_table(tables, chosen, spine=spine, metrics=metrics, cache=cache)
-        labels = label_table(tables, spine, label, horizon_days, addon_categories).cache()
-        cache.append(labels)
-        joined = feats.join(labels, ["account_id", "as_of"]).select(feats, "label")
-        frame = joined.to_pandas()
-    finally:
-        for table in cache:
-            try:
-                table.release()
-            except Exception:  # noqa: BLE001 - releasing a cache is best effort
-                pass
+    with staged_inputs(tables, chosen) as tables:
+        spine = build_spine(tables, chosen).cache()
+        cache: list[ir.Table] = [spine]
+        try:
+            feats = feature_table(tables, chosen, spine=spine, metrics=metrics, cache=cache)
+            labels = label_table(tables, spine, label, horizon_days, addon_categories).cache()
+            cache.append(labels)
+            joined = feats.join(labels, ["account_id", "as_of"]).select(feats, "label")
+            frame = joined.to_pandas()
+        finally:
+            for table in cache:
+                try:
+                    table.release()
+                except Exception:  # noqa: BLE001 - releasing a cache is best effort
+                    pass
     out = to_canonical_frame(frame)
     if not snapshot_attributes:
         out = out[[c for c in out.columns if c in ("account_id", "as_of") or feature_spec(c).point_in_time]]

@@ -251,3 +251,28 @@ def test_a_single_cutoff_is_never_read_cutoff_by_cutoff(saas_tables: Tables, tmp
     chosen = _cutoffs_selected(monkeypatch)
     write_feature_parquet(saas_tables, CUTOFFS[:1], tmp_path / "f.parquet")
     assert len(chosen) == 1  # the store's initial choice only
+
+
+def test_the_store_alone_decides_when_to_compress(saas_tables: Tables, monkeypatch: pytest.MonkeyPatch) -> None:
+    """DuckDB checkpoints (compresses) a database by itself once enough small tables pile up (16
+    MiB of changes by default); below its compression budget the store keeps them uncompressed
+    all the same, and the connection's own setting is back afterwards."""
+    monkeypatch.setattr(scratch, "COMPRESS_SHARE", 1e9)
+    raw = saas_tables.con.con  # type: ignore[attr-defined]
+    raw.execute("SET checkpoint_threshold = '8 MiB'")
+    columns = ", ".join(f"'v' || (range % {97 + i})::VARCHAR AS c{i}" if i % 2 else f"range * {i + 1} AS c{i}"
+                        for i in range(9))
+    try:
+        raw.execute(f"CREATE OR REPLACE TEMP TABLE small_parts AS SELECT {columns} FROM range(100000)")
+        small = saas_tables.con.table("small_parts")
+        with scratch.scratch_store(saas_tables.con, normalise_cutoffs(CUTOFFS)) as store:
+            assert store is not None
+            stored = [store.materialise(small), store.stage(small), store.materialise(small)]
+            compressions = {r[0] for t in stored for r in raw.execute(
+                f"SELECT DISTINCT compression FROM pragma_storage_info('\"{t.op().namespace.catalog}\".main.\"{t.op().name}\"')"
+            ).fetchall()}
+        assert compressions == {"Uncompressed"}
+        assert raw.execute("SELECT current_setting('checkpoint_threshold')").fetchall()[0][0] == "8.0 MiB"
+    finally:
+        raw.execute("DROP TABLE IF EXISTS small_parts")
+        raw.execute("RESET checkpoint_threshold")
