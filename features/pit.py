@@ -3,8 +3,9 @@
 A feature at cutoff t sees rows dated in [t - N days, t). Many cutoffs are computed in one pass:
 each event is keyed by the first cutoff after it (a CASE over the sorted cutoffs) and joined, on
 that key, to the few cutoffs whose window can hold it; then one group-by per (account_id, as_of).
-Unbounded "latest event before t" values use the same key as a bucket plus a running maximum, so
-they cost one pass whatever the number of cutoffs. Small tables (plan periods, tickets, offers)
+Unbounded "latest event before t" values use the same key as a bucket plus a running maximum
+over the buckets (filtered maxima per account for up to ``PIVOT_MAX_CUTOFFS`` cutoffs, else a
+window), so they cost one pass over the events whatever the number of cutoffs. Small tables (plan periods, tickets, offers)
 are simply joined to every later cutoff. Everything is plain Ibis, so it compiles for DuckDB and
 PySpark alike.
 """
@@ -152,22 +153,40 @@ def window_join(events: ir.Table, time: str, cutoffs: Sequence[pd.Timestamp], da
     return j.drop("_bucket", "_bucket_key")
 
 
+# Up to this many cutoffs "latest before" spreads each account's bucket maxima into one column
+# per cutoff (one small group-by, then a lookup per spine row); beyond it, whose cost grows with
+# the square of the number of cutoffs, a running maximum (a window over buckets and spine rows).
+PIVOT_MAX_CUTOFFS = 24
+
+
 def latest_before(spine: ir.Table, events: ir.Table, time: str, name: str,
                   cutoffs: Sequence[pd.Timestamp]) -> ir.Table:
     """(account_id, as_of, ``name``): the latest ``time`` strictly before each spine cutoff, any age.
 
     Each event falls in exactly one bucket [previous cutoff, cutoff) — found with a CASE over the
-    sorted cutoffs, so no join — and a running maximum over each account's buckets gives the
-    latest event before every cutoff in one pass, whatever the number of cutoffs.
+    sorted cutoffs, so no join — and the latest event before cutoff c is the largest bucket
+    maximum among buckets up to c: one pass over the events whatever the number of cutoffs. Up to
+    ``PIVOT_MAX_CUTOFFS`` cutoffs those running maxima are filtered maxima per account (12
+    cutoffs at 100k accounts: 0.66 s instead of 0.84 s for a window over 1.7M rows); beyond, a
+    window over buckets and spine rows.
     """
     t = events[time].cast("timestamp")
     if len(cutoffs) == 1:  # the nightly case: one group-by, no buckets
         cut = timestamp_literal(cutoffs[0])
         one = events.filter(t < cut).group_by("account_id").agg(**{name: t.max()})
         return one.select("account_id", as_of=cut, **{name: one[name]})
-    ev = events.select("account_id", t=t, as_of=next_cutoff(t, cutoffs))
+    ordered = sorted(cutoffs)
+    ev = events.select("account_id", t=t, as_of=next_cutoff(t, ordered))
     ev = ev.filter(ev.as_of.notnull())
-    buckets = ev.group_by(["account_id", "as_of"]).agg(last=ev.t.max()).mutate(is_spine=ibis.literal(0))
+    buckets = ev.group_by(["account_id", "as_of"]).agg(last=ev.t.max())
+    if len(ordered) <= PIVOT_MAX_CUTOFFS:
+        upto = buckets.group_by("account_id").agg(**{
+            f"_upto_{i}": buckets["last"].max(where=buckets.as_of <= timestamp_literal(c)) for i, c in enumerate(ordered)})
+        j = spine.select("account_id", as_of=spine.as_of.cast("timestamp")).left_join(upto, "account_id")
+        last = ibis.cases(*[(j.as_of == timestamp_literal(c), j[f"_upto_{i}"]) for i, c in enumerate(ordered)],
+                          else_=ibis.null("timestamp"))
+        return j.select("account_id", "as_of", **{name: last.cast("timestamp")})
+    buckets = buckets.mutate(is_spine=ibis.literal(0))
     rows = spine.select("account_id", as_of=spine.as_of.cast("timestamp"), last=ibis.null("timestamp"),
                         is_spine=ibis.literal(1))
     both = buckets.mutate(as_of=buckets.as_of.cast("timestamp"), last=buckets["last"].cast("timestamp")).union(rows)
