@@ -29,7 +29,6 @@ VALUES: dict[str, Callable[[Mapping[str, ir.Table], ir.Table], SourceValues]] = 
     "accounts": accounts_values,
     "subscriptions": subscriptions_values,
     "purchases": purchases_values,
-    "support_tickets": support_values,
     "offers": offers_values,
 }
 
@@ -67,6 +66,8 @@ def feature_table(tables: Mapping[str, ir.Table], cutoffs: Iterable[object] | ob
             sources.append(usage_values(tables, spine, found, cuts))
         elif source == "purchases":
             sources.append(purchases_values(tables, spine, cuts))
+        elif source == "support_tickets":
+            sources.append(support_values(tables, spine, cuts))
         else:
             sources.append(VALUES[source](tables, spine))
     if cache is not None and len(cuts) > 1:

@@ -1,6 +1,8 @@
 """latest_value: the engines' MAX_BY, the value at the latest time of each group, under a filter."""
 from __future__ import annotations
 
+import uuid
+
 import ibis
 import pandas as pd
 
@@ -16,13 +18,18 @@ FRAME = pd.DataFrame({
 
 
 def _latest(con: ibis.BaseBackend) -> pd.DataFrame:
-    t = con.create_table("latest_value_cases", FRAME, overwrite=True)
-    expr = t.group_by("g").agg(
-        last=latest_value(t.x, t.t),
-        last_known=latest_value(t.x, t.t, where=t.x.notnull()),
-        last_kept=latest_value(t.x, t.t, where=t.keep),
-    ).order_by("g")
-    return con.execute(expr)
+    # a fresh name, dropped afterwards: a Spark warehouse keeps a managed table's files across sessions
+    name = f"latest_value_cases_{uuid.uuid4().hex[:12]}"
+    t = con.create_table(name, FRAME)
+    try:
+        expr = t.group_by("g").agg(
+            last=latest_value(t.x, t.t),
+            last_known=latest_value(t.x, t.t, where=t.x.notnull()),
+            last_kept=latest_value(t.x, t.t, where=t.keep),
+        ).order_by("g")
+        return con.execute(expr)
+    finally:
+        con.drop_table(name, force=True)
 
 
 def _check(got: pd.DataFrame) -> None:
