@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
-import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
@@ -28,8 +27,12 @@ from features.usage import usage_metrics, usage_values
 VALUES: dict[str, Callable[[Mapping[str, ir.Table], ir.Table], SourceValues]] = {
     "accounts": accounts_values,
     "subscriptions": subscriptions_values,
-    "purchases": purchases_values,
     "offers": offers_values,
+}
+# sources read through windows: they take the cutoffs as values (usage also takes its metrics)
+WINDOWED: dict[str, Callable[[Mapping[str, ir.Table], ir.Table, Sequence[pd.Timestamp]], SourceValues]] = {
+    "purchases": purchases_values,
+    "support_tickets": support_values,
 }
 
 
@@ -64,10 +67,8 @@ def feature_table(tables: Mapping[str, ir.Table], cutoffs: Iterable[object] | ob
         if source == "usage":
             found = metrics if metrics is not None else usage_metrics(tables["usage"], before=cuts[-1])
             sources.append(usage_values(tables, spine, found, cuts))
-        elif source == "purchases":
-            sources.append(purchases_values(tables, spine, cuts))
-        elif source == "support_tickets":
-            sources.append(support_values(tables, spine, cuts))
+        elif source in WINDOWED:
+            sources.append(WINDOWED[source](tables, spine, cuts))
         else:
             sources.append(VALUES[source](tables, spine))
     if cache is not None and len(cuts) > 1:
@@ -116,19 +117,17 @@ def build_features(tables: Mapping[str, ir.Table], cutoffs: Iterable[object] | o
     One row per (account_id, as_of), sorted by as_of then account_id; numeric features float64,
     categorical ones strings; columns ``account_id``, ``as_of`` then features in registry order.
     """
-    cuts = normalise_cutoffs(cutoffs)
-    with staged_inputs(tables, cuts) as tables:
-        spine = build_spine(tables, cuts).cache()
-        cache: list[ir.Table] = [spine]
-        try:
+    backend = None
+    try:
+        with cached_feature_table(tables, cutoffs, metrics=metrics) as features:
+            backend = features.get_backend()
             # via Arrow: Ibis's own to_pandas conversion is several times slower on wide results
-            frame = feature_table(tables, cuts, spine=spine, metrics=metrics, cache=cache).to_pyarrow().to_pandas()
-        finally:
-            for table in cache:
-                _release(table)
-    # the result is in pandas now: what DuckDB kept for the query goes back to the OS (the
-    # nightly job scores next and would otherwise hold both)
-    release_memory(ibis.get_backend(spine))
+            frame = features.to_pyarrow().to_pandas()
+    finally:
+        # the result is in pandas now: what DuckDB kept for the query goes back to the OS (the
+        # nightly job scores next and would otherwise hold both)
+        if backend is not None:
+            release_memory(backend)
     return to_canonical_frame(frame)
 
 
