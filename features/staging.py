@@ -11,8 +11,9 @@ A copy in DuckDB's own storage is scanned in parallel whatever the file's layout
 
 Only tables whose copy is small next to DuckDB's memory limit are copied (``STAGE_SHARE`` of it
 each, at about 8 bytes a value), so a large build does not trade memory for it; larger tables
-span several row groups anyway. A single cutoff copies nothing: each row meets one cutoff, and
-the copy would cost about what it saves. Results are identical either way.
+span several row groups anyway. Tables DuckDB already stores (CSV input, frames) are scanned in
+parallel as they are. A single cutoff copies nothing: each row meets one cutoff, and the copy
+would cost about what it saves. Results are identical either way.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ import dataclasses
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
+import ibis.expr.operations as ops
 import ibis.expr.types as ir
 import pandas as pd
 
@@ -56,7 +58,7 @@ def staged_inputs(tables: Mapping[str, ir.Table], cutoffs: Sequence[pd.Timestamp
     try:
         for name in names if limit is not None else ():
             table = tables[name]
-            if not worth_staging(int(table.count().to_pyarrow().as_py()), len(table.columns), limit, len(cutoffs)):
+            if _stored_by_duckdb(table) or not worth_staging(int(table.count().to_pyarrow().as_py()), len(table.columns), limit, len(cutoffs)):
                 continue
             if store is not None:
                 staged[name] = store(table)
@@ -67,6 +69,18 @@ def staged_inputs(tables: Mapping[str, ir.Table], cutoffs: Sequence[pd.Timestamp
     finally:
         for table in cached:
             table.release()
+
+
+def _stored_by_duckdb(table: ir.Table) -> bool:
+    """Whether ``table`` is a table in DuckDB's own storage (not a view over files)."""
+    op = table.op()
+    if not isinstance(op, ops.DatabaseTable):
+        return False
+    raw = table.get_backend().con  # type: ignore[attr-defined]
+    found = raw.execute("SELECT database_name, schema_name FROM duckdb_tables() WHERE table_name = ?",
+                        [op.name]).fetchall()
+    catalog, database = op.namespace.catalog, op.namespace.database
+    return any(catalog in (None, db) and database in (None, schema) for db, schema in found)
 
 
 def _replaced(tables: Mapping[str, ir.Table], staged: Mapping[str, ir.Table]) -> Mapping[str, ir.Table]:

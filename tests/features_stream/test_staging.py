@@ -81,3 +81,15 @@ def test_without_a_known_memory_limit_nothing_is_copied(saas_tables: Tables, mon
     monkeypatch.setattr(staging, "memory_limit_bytes", lambda con: None)
     with staged_inputs(saas_tables, normalise_cutoffs(CUTOFFS)) as staged:
         assert staged is saas_tables
+
+
+def test_tables_duckdb_already_stores_are_not_copied(saas_tables: Tables) -> None:
+    """Frames and CSV input live in DuckDB's own storage, which it scans in parallel already."""
+    stored = Tables.from_frames({name: saas_tables.to_pandas(name) for name in saas_tables})
+    with staged_inputs(stored, normalise_cutoffs(CUTOFFS)) as staged:
+        assert staged is stored
+    mixed = Tables(con=saas_tables.con, tables={**saas_tables.tables, "accounts": saas_tables.con.create_table(
+        "stored_accounts", saas_tables["accounts"], temp=True, overwrite=True)})
+    with staged_inputs(mixed, normalise_cutoffs(CUTOFFS)) as staged:
+        assert staged["accounts"] is mixed["accounts"]
+        assert _source_names(staged)["support_tickets"] != _source_names(mixed)["support_tickets"]
