@@ -48,3 +48,22 @@ def test_old_tickets_count_only_while_they_matter(cutoffs: list[str]) -> None:
         values = [getattr(row, c) for c in COLUMNS]
         for column, value, want in zip(COLUMNS, values, expected):
             assert (math.isnan(value) and math.isnan(want)) or value == pytest.approx(want), (row.account_id, column)
+
+
+def test_identical_tickets_each_count() -> None:
+    """Two tickets alike in every column but their id are two tickets, recent or old."""
+    twins = pd.DataFrame({
+        "ticket_id": ["r1", "r2", "o1", "o2"],
+        "account_id": ["z"] * 4,
+        "opened_at": ts("2024-02-20", "2024-02-20", "2021-01-01", "2021-01-01"),
+        "closed_at": ts("2024-02-21", "2024-02-21", None, None),
+        "severity": ["high", "high", "critical", "critical"],
+        "csat": pd.array([4, 4, None, None], dtype="Int64"),
+    })
+    accounts = pd.DataFrame({"account_id": ["z"], "created_at": ts("2020-01-01")})
+    for cutoffs in ([T1], [T1, T2]):
+        got = build_features(Tables.from_frames({"accounts": accounts, "support_tickets": twins}), cutoffs)
+        at_t1 = got[got.as_of == pd.Timestamp(T1)].iloc[0]
+        assert (at_t1.sup_tickets_30d, at_t1.sup_high_or_critical_90d) == (2, 2)
+        assert (at_t1.sup_open_tickets, at_t1.sup_open_critical) == (2, 2)
+        assert at_t1.sup_hours_to_close_mean_180d == 24 and at_t1.sup_days_since_last_ticket == 10
